@@ -1,0 +1,88 @@
+# Shared by the end-to-end tests: namespaces, the simulated backend, the
+# frontend, checks, and a cleanup that runs however the test ends.
+# Traffic stays in namespaces made here: 198.18.0.0/24 and fd00:18::/64.
+set -u
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+B=${XENNET_BUILD:-build}
+XN=$PWD/$B/xennet-xdp
+SB=$PWD/$B/xennet-simback
+TOOLS=$PWD/$B/tests
+T=$(mktemp -d /tmp/xennet-e2e.XXXXXX)
+SOCK=$T/sim.sock
+IFN=xennet0
+WIRE=xnw$$      # the backend's side: the TAP and the "host"
+GUEST=xng$$     # the guest's stack: xennet0
+WIRE_IP=198.18.0.1 GUEST_IP=198.18.0.2 WIRE_IP6=fd00:18::1 GUEST_IP6=fd00:18::2
+NPASS=0 NFAIL=0
+SIM_PID= UP_PID=
+
+pass() { echo "PASS $*"; NPASS=$((NPASS + 1)); }
+fail() { echo "FAIL $*"; NFAIL=$((NFAIL + 1)); }
+# check NAME COMMAND...: pass if the command succeeds
+check() { local n=$1; shift; if "$@"; then pass "$n"; else fail "$n"; fi; }
+inw() { ip netns exec "$WIRE" "$@"; }
+ing() { ip netns exec "$GUEST" "$@"; }
+
+cleanup() {
+	[ -n "$UP_PID" ] && kill "$UP_PID" 2>/dev/null && wait "$UP_PID" 2>/dev/null
+	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
+	"$XN" down --ifname "$IFN" >/dev/null 2>&1
+	ip netns del "$WIRE" 2>/dev/null
+	ip netns del "$GUEST" 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+make_netns() {
+	ip netns add "$WIRE" && ip netns add "$GUEST" &&
+	inw ip link set lo up && ing ip link set lo up
+}
+
+# start_sim [simback options...]: backend in the wire namespace, with a TAP
+start_sim() {
+	ip netns exec "$WIRE" "$SB" --socket "$SOCK" "$@" >"$T/sim.log" 2>&1 &
+	SIM_PID=$!
+	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
+	echo "simback did not start:"; cat "$T/sim.log"; return 1
+}
+stop_sim() { [ -n "$SIM_PID" ] && kill "$SIM_PID" && wait "$SIM_PID" 2>/dev/null; SIM_PID=; }
+
+# start_up [xennet-xdp up options...]: frontend in the background, log in $T/up.log
+start_up() {
+	"$XN" up --sim "$SOCK" "$@" >"$T/up.log" 2>&1 &
+	UP_PID=$!
+}
+# wait_log FILE PATTERN [SECONDS]
+wait_log() {
+	local i
+	for i in $(seq $((${3:-10} * 20))); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	echo "--- no '$2' in $1:"; cat "$1"; return 1
+}
+# stop_up: SIGTERM the frontend, wait, return its exit status
+stop_up() {
+	local rc
+	kill -TERM "$UP_PID" 2>/dev/null
+	wait "$UP_PID"; rc=$?
+	UP_PID=
+	return $rc
+}
+query() { "$SB" query --socket "$SOCK" | sed -n "s/^$1=//p"; }
+# xs_ls DIR: sorted child names of a XenStore directory, through the real client tools
+xs_ls() { XENSTORED_PATH=$SOCK xenstore-list "$1" | sort | tr '\n' ' '; }
+
+# Nothing of ours may be left: veth, pins, run files.
+no_leftovers() {
+	! ip link show "$IFN-p" >/dev/null 2>&1 &&
+	! ing ip link show "$IFN" >/dev/null 2>&1 &&
+	[ ! -e "/sys/fs/bpf/xennet/$IFN" ] &&
+	[ ! -e "/run/xennet/$IFN.state" ] && [ ! -e "/run/xennet/$IFN.stats" ]
+}
+
+finish() {
+	echo "# $NPASS passed, $NFAIL failed in $(basename "$0")"
+	[ "$NFAIL" = 0 ]
+}

@@ -1,0 +1,92 @@
+#!/bin/bash
+# The xenbus handshake against xennet-simback, the seed's diagnostics, and
+# clean shutdown (issue: foundation).
+. "$(dirname "$0")/lib.sh"
+make_netns || exit 1
+
+# 1. the handshake completes, and the frontend writes exactly netif.h's keys
+start_sim --tap wire0 || exit 1
+start_up --netns "$GUEST" --timeout 5
+check "handshake: frontend connects" wait_log "$T/up.log" "$IFN: connected to backend domain 0"
+check "handshake: diagnostic 'using event channel 7'" grep -qx "$IFN: using event channel 7" "$T/up.log"
+check "handshake: diagnostic 'using RX copy mode'" grep -qx "$IFN: using RX copy mode" "$T/up.log"
+keys=$(xs_ls /local/domain/1/device/vif/0)
+check "handshake: frontend keys are exactly netif.h's ($keys)" [ "$keys" = \
+ "backend backend-id event-channel feature-no-csum-offload feature-rx-notify handle mac request-rx-copy rx-ring-ref state tx-ring-ref " ]
+check "handshake: both ends Connected" [ "$(query frontend-state)/$(query backend-state)" = 4/4 ]
+check "handshake: rings and 512 buffers granted" [ "$(query grants-active)" = 514 ]
+check "handshake: xennet0 exists with the vif's MAC" \
+	sh -c "ip netns exec $GUEST ip link show $IFN | grep -q 00:16:3e:00:00:01"
+
+# 2. SIGTERM: Closing, Closed, every grant revoked, the channel closed
+stop_up; rc=$?
+check "sigterm: exit status 0 (got $rc)" [ "$rc" = 0 ]
+check "sigterm: zero active grants, none left for the simulator to reclaim" [ "$(query grants-active)/$(query grants-reclaimed)" = 0/0 ]
+check "sigterm: both ends Closed" [ "$(query frontend-state)/$(query backend-state)" = 6/6 ]
+check "sigterm: no event channel left" [ "$(query evtchn-bound)" = 0 ]
+check "sigterm: nothing left behind" no_leftovers
+
+# 3. reconnect to the same live backend
+start_up --netns "$GUEST" --timeout 5
+check "reconnect: connects again" wait_log "$T/up.log" "connected to backend"
+stop_up
+check "reconnect: zero grants after" [ "$(query grants-active)" = 0 ]
+stop_sim
+
+# 4. missing MAC
+start_sim --mac none || exit 1
+"$XN" up --sim "$SOCK" --timeout 3 >"$T/out" 2>&1; rc=$?
+check "no mac: exit non-zero" [ "$rc" != 0 ]
+check "no mac: 'xennet0: can't read mac address, err 2'" grep -qx "xennet0: can't read mac address, err 2" "$T/out"
+check "no mac: nothing left behind" no_leftovers
+stop_sim
+
+# 5. invalid MAC
+start_sim --mac 02:00:zz:00:00:01 || exit 1
+"$XN" up --sim "$SOCK" --timeout 3 >"$T/out" 2>&1; rc=$?
+check "bad mac: exit non-zero" [ "$rc" != 0 ]
+check "bad mac: 'xennet0: 02:00:zz:00:00:01 is not a valid mac address'" \
+	grep -qx "xennet0: 02:00:zz:00:00:01 is not a valid mac address" "$T/out"
+stop_sim
+
+# 6. a backend with RX flip only
+start_sim --no-rx-copy || exit 1
+"$XN" up --sim "$SOCK" --netns "$GUEST" --timeout 3 >"$T/out" 2>&1; rc=$?
+check "rx flip only: exit non-zero" [ "$rc" != 0 ]
+check "rx flip only: one-line diagnostic" grep -q "^xennet0: backend offers only RX flip mode" "$T/out"
+check "rx flip only: no grants, no channel" [ "$(query grants-active)/$(query evtchn-bound)" = 0/0 ]
+check "rx flip only: nothing left behind" no_leftovers
+stop_sim
+
+# 7. backends that stall
+for st in initwait connected; do
+	start_sim --stall $st || exit 1
+	start=$(date +%s)
+	"$XN" up --sim "$SOCK" --netns "$GUEST" --timeout 2 >"$T/out" 2>&1; rc=$?
+	took=$(( $(date +%s) - start ))
+	want=InitWait; [ $st = connected ] && want=Connected
+	check "stall $st: exit non-zero after the timeout (${took}s)" eval '[ "$rc" != 0 ] && [ "$took" -le 6 ]'
+	check "stall $st: says it did not reach $want" grep -q "did not reach $want within 2 s" "$T/out"
+	check "stall $st: zero grants, no channel" [ "$(query grants-active)/$(query evtchn-bound)" = 0/0 ]
+	check "stall $st: nothing left behind" no_leftovers
+	stop_sim
+done
+
+# 8. transactions that must be retried
+start_sim --fail-commits 3 || exit 1
+start_up --netns "$GUEST" --timeout 5
+check "EAGAIN commits: still connects" wait_log "$T/up.log" "connected to backend"
+stop_up
+stop_sim
+
+# 9. bad input from the user: one line, exit 2, nothing done
+for args in "--vif abc" "--vif -1" "--poll sometimes" "--ifname this-name-is-too-long" "--timeout 0" "--bogus" "extra"; do
+	# shellcheck disable=SC2086
+	"$XN" up $args >"$T/out" 2>&1; rc=$?
+	check "usage '$args': exit 2 with one line" eval '[ "$rc" = 2 ] && [ "$(wc -l <"$T/out")" = 1 ]'
+done
+"$XN" frobnicate >"$T/out" 2>&1; rc=$?
+check "unknown command: exit 2" [ "$rc" = 2 ]
+"$XN" down --ifname xennet0 >"$T/out" 2>&1; rc=$?
+check "down with nothing running: exit 1, one line" eval '[ "$rc" = 1 ] && [ "$(wc -l <"$T/out")" = 1 ]'
+finish

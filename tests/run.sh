@@ -1,0 +1,52 @@
+#!/bin/bash
+# Run the test tiers named on the command line (unit, e2e, xen, or all) and
+# end with one line "N passed, N failed".  Exit status 0 only if none failed.
+set -u
+cd "$(dirname "$0")/.."
+B=${XENNET_BUILD:-build}
+export XENNET_BUILD=$B
+passed=0 failed=0
+tiers="$*"
+[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="unit e2e xen"
+
+count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is one failure
+	local log=$1 rc=$2 p f
+	p=$(grep -c '^PASS ' "$log")
+	f=$(grep -c '^FAIL ' "$log")
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "FAIL $3 (exit $rc)"; fi
+	if [ "$rc" = 0 ] && [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; echo "FAIL $3 (ran no check)"; fi
+	passed=$((passed + p)); failed=$((failed + f))
+}
+
+for tier in $tiers; do
+	case $tier in
+	unit)
+		for t in "$B"/tests/test_*; do
+			[ -x "$t" ] || continue
+			log=$(mktemp)
+			"$t" >"$log" 2>&1; rc=$?
+			# cmocka: "[       OK ] name" / "[  FAILED  ] name"
+			sed -n 's/^\[       OK \] \(.*\)/PASS unit:\1/p; s/^\[  FAILED  \] \([a-z_0-9]*\)$/FAIL unit:\1/p' "$log" | sort -u | tee "$log.pf"
+			[ "$rc" != 0 ] && grep -v '^\[' "$log" | tail -20
+			count "$log.pf" "$rc" "$(basename "$t")"
+			rm -f "$log" "$log.pf"
+		done ;;
+	e2e)
+		for t in tests/e2e/test_*.sh; do
+			log=$(mktemp)
+			echo "== $t"
+			timeout 900 bash "$t" 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+			count "$log" "$rc" "$t"
+			rm -f "$log"
+		done ;;
+	xen)
+		log=$(mktemp)
+		echo "== tests/real/run.sh"
+		XENNET_BIN=$B/xennet-xdp timeout 900 bash tests/real/run.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+		count "$log" "$rc" "tests/real/run.sh"
+		rm -f "$log" ;;
+	*) echo "unknown tier $tier" >&2; exit 2 ;;
+	esac
+done
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

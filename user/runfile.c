@@ -1,0 +1,126 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "cmd.h"
+#include "runfile.h"
+#include "xs_keys.h"
+
+static void path_of(char *buf, size_t size, const char *ifname, const char *ext)
+{
+	snprintf(buf, size, "%s/%s.%s", XENNET_RUN_DIR, ifname, ext);
+}
+
+int runfile_write_state(const char *ifname, const struct runstate *rs)
+{
+	char path[128], tmp[140];
+	FILE *f;
+
+	mkdir(XENNET_RUN_DIR, 0755);
+	path_of(path, sizeof(path), ifname, "state");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	fprintf(f, "pid=%ld\nvif=%u\nsim=%s\nnetns=%s\nbackend=%s\nphase=%s\npoll=%s\nevtchn=%d\n",
+		rs->pid, rs->vif, rs->sim, rs->netns, rs->backend, rs->phase, rs->poll, rs->evtchn);
+	if (fclose(f) != 0 || rename(tmp, path) != 0) {
+		unlink(tmp);
+		return -errno;
+	}
+	return 0;
+}
+
+int runfile_read_state(const char *ifname, struct runstate *rs)
+{
+	char path[128], line[320];
+	unsigned long v;
+	FILE *f;
+
+	memset(rs, 0, sizeof(*rs));
+	rs->evtchn = -1;
+	path_of(path, sizeof(path), ifname, "state");
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? -ENOENT : -EINVAL;
+	while (fgets(line, sizeof(line), f)) {
+		char *eq = strchr(line, '='), *val;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (!eq)
+			continue;
+		*eq = '\0';
+		val = eq + 1;
+		if (!strcmp(line, "pid") && !xk_parse_uint(val, 4194304, &v))
+			rs->pid = (long)v;
+		else if (!strcmp(line, "vif") && !xk_parse_uint(val, 65535, &v))
+			rs->vif = (unsigned int)v;
+		else if (!strcmp(line, "evtchn") && !xk_parse_uint(val, 1u << 20, &v))
+			rs->evtchn = (int)v;
+		else if (!strcmp(line, "sim"))
+			snprintf(rs->sim, sizeof(rs->sim), "%s", val);
+		else if (!strcmp(line, "netns"))
+			snprintf(rs->netns, sizeof(rs->netns), "%s", val);
+		else if (!strcmp(line, "backend"))
+			snprintf(rs->backend, sizeof(rs->backend), "%s", val);
+		else if (!strcmp(line, "phase"))
+			snprintf(rs->phase, sizeof(rs->phase), "%s", val);
+		else if (!strcmp(line, "poll"))
+			snprintf(rs->poll, sizeof(rs->poll), "%s", val);
+	}
+	fclose(f);
+	return rs->pid > 0 ? 0 : -EINVAL;
+}
+
+struct xennet_stats_file *runfile_map_stats(const char *ifname, int writable)
+{
+	char path[128];
+	struct xennet_stats_file *m;
+	struct stat sb;
+	int fd;
+
+	mkdir(XENNET_RUN_DIR, 0755);
+	path_of(path, sizeof(path), ifname, "stats");
+	fd = open(path, writable ? O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return NULL;
+	if (writable ? ftruncate(fd, sizeof(*m)) < 0 : fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(*m)) {
+		close(fd);
+		errno = EINVAL;
+		return NULL;
+	}
+	m = mmap(NULL, sizeof(*m), writable ? PROT_READ | PROT_WRITE : PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return NULL;
+	if (writable) {
+		m->magic = XENNET_STATS_MAGIC;
+		m->pid = (uint64_t)getpid();
+	} else if (m->magic != XENNET_STATS_MAGIC) {
+		munmap(m, sizeof(*m));
+		errno = EINVAL;
+		return NULL;
+	}
+	return m;
+}
+
+void runfile_unmap_stats(struct xennet_stats_file *f)
+{
+	if (f)
+		munmap(f, sizeof(*f));
+}
+
+void runfile_remove(const char *ifname)
+{
+	char path[128];
+
+	path_of(path, sizeof(path), ifname, "state");
+	unlink(path);
+	path_of(path, sizeof(path), ifname, "stats");
+	unlink(path);
+}

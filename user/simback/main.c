@@ -1,0 +1,426 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xennet-simback: a simulated Xen backend.  One unix socket carries both
+ * the XenStore wire protocol (for the frontend's libxenstore) and the
+ * simulator's control protocol (grant table hand-over, event channels).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include "fdpass.h"
+#include "mac.h"
+#include "simback.h"
+#include "simproto.h"
+#include "xs_server.h"
+
+#define MAX_CTL 8
+#define MAX_PFD 64
+
+struct simback {
+	const char *sock_path;
+	int lfd, sigfd;
+	struct xs_store *st;
+	struct xs_server *srv;
+	struct gnttab_back gt;
+	struct sim_evtchn evt[SIM_MAX_EVTCHN];
+	int next_port;
+	int ctl[MAX_CTL];
+	int guest_ctl;            /* the control connection that handed us the grant table */
+	struct simnet net;
+	bool verbose;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: xennet-simback --socket PATH [options]      run a simulated backend\n"
+"       xennet-simback query --socket PATH           print the simulator's state\n"
+"options:\n"
+"  --socket PATH        unix socket for XenStore and the simulator (required)\n"
+"  --domid N            the guest's domain id (default 1)\n"
+"  --backend-domid N    the backend's domain id (default 0)\n"
+"  --vif N              the vif's handle (default 0)\n"
+"  --mac MAC|none       MAC written to XenStore, unchecked (default 00:16:3e:00:00:01)\n"
+"  --mtu N              write an mtu key (default: none)\n"
+"  --no-rx-copy         advertise feature-rx-copy=0 (RX flip mode only)\n"
+"  --tap NAME           bridge the rings to TAP device NAME (created here)\n"
+"  --stall STATE        never reach STATE: initwait or connected\n"
+"  --hostile KIND       corrupt RX responses: bad-id, bad-size, bad-offset, runaway\n"
+"  --hostile-every N    ...every Nth one (default 10)\n"
+"  --fail-commits N     fail the next N transaction commits with EAGAIN\n"
+"  --gen-size N         no wire: fill every RX buffer with an N-byte UDP frame (load generator)\n"
+"  --verbose            log every XenStore access\n");
+}
+
+static int parse_num(const char *opt, const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *v > max || s[0] == '-') {
+		fprintf(stderr, "xennet-simback: %s: '%s' is not a number in 0..%lu\n", opt, s, max);
+		return -1;
+	}
+	return 0;
+}
+
+static void ctl_close(struct simback *sb, int i)
+{
+	/* a departed guest's channels die with it; its grants stay as they are */
+	for (int k = 0; k < SIM_MAX_EVTCHN; k++) {
+		struct sim_evtchn *e = &sb->evt[k];
+
+		if (e->port && e->owner == sb->ctl[i]) {
+			if (sb->net.chan == e)
+				sb->net.chan = NULL;
+			close(e->to_back);
+			close(e->to_front);
+			memset(e, 0, sizeof(*e));
+		}
+	}
+	if (sb->ctl[i] == sb->guest_ctl) {
+		gnttab_back_orphan(&sb->gt);
+		sb->guest_ctl = -1;
+	}
+	close(sb->ctl[i]);
+	sb->ctl[i] = -1;
+}
+
+static int query_text(struct simback *sb, char *buf, size_t size)
+{
+	struct simnet *n = &sb->net;
+	unsigned long fe = 0;
+	char path[128], *v = NULL;
+	unsigned int len;
+	int bound = 0;
+
+	snprintf(path, sizeof(path), "%s/state", n->fe_dir);
+	if (xs_store_read(sb->st, 0, path, &v, &len) == 0)
+		fe = strtoul(v, NULL, 10);
+	free(v);
+	for (int k = 0; k < SIM_MAX_EVTCHN; k++)
+		bound += sb->evt[k].port != 0;
+	return snprintf(buf, size,
+		"frontend-state=%lu\nbackend-state=%d\nconnected=%d\ngrants-active=%u\n"
+		"grants-mapped=%u\ngrants-denied=%llu\ngrants-reclaimed=%llu\nevtchn-bound=%d\n"
+		"tx-packets=%llu\ntx-bytes=%llu\ntx-bad=%llu\nrx-packets=%llu\nrx-bytes=%llu\n"
+		"rx-bad-copy=%llu\nhostile-sent=%llu\nconnects=%llu\ndisconnects=%llu\n",
+		fe, n->be_state, n->connected, gnttab_back_active(&sb->gt), gnttab_back_mapped(&sb->gt),
+		(unsigned long long)sb->gt.denied, (unsigned long long)sb->gt.reclaimed, bound,
+		(unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
+		(unsigned long long)n->stats.tx_bad, (unsigned long long)n->stats.rx_packets,
+		(unsigned long long)n->stats.rx_bytes, (unsigned long long)n->stats.rx_bad_copy,
+		(unsigned long long)n->stats.hostile_sent, (unsigned long long)n->stats.connects,
+		(unsigned long long)n->stats.disconnects);
+}
+
+/* One control request from a guest's plat_sim (or from `query`). */
+static void ctl_handle(struct simback *sb, int i)
+{
+	struct xsim_msg m;
+	int fds[FDPASS_MAX], nfds, out[2], nout = 0;
+	char text[2048];
+	int tlen = 0;
+
+	if (fdpass_recv(sb->ctl[i], &m, sizeof(m), fds, &nfds) < 0 || m.magic != XSIM_MAGIC) {
+		for (int k = 0; k < nfds; k++)
+			close(fds[k]);
+		ctl_close(sb, i);
+		return;
+	}
+	m.err = 0;
+	switch (m.type) {
+	case XSIM_HELLO:
+		if (nfds != 2) {
+			m.err = EINVAL;
+			break;
+		}
+		simnet_disconnect(&sb->net);
+		m.err = -gnttab_back_attach(&sb->gt, fds[0], fds[1], m.arg, sb->net.cfg.be_domid);
+		sb->guest_ctl = m.err ? -1 : sb->ctl[i];
+		nfds = 0;
+		m.arg = sb->net.cfg.fe_domid;
+		break;
+	case XSIM_EVT_ALLOC: {
+		struct sim_evtchn *e = NULL;
+
+		for (int k = 0; k < SIM_MAX_EVTCHN && !e; k++)
+			if (!sb->evt[k].port)
+				e = &sb->evt[k];
+		if (!e || m.arg != sb->net.cfg.be_domid) {
+			m.err = e ? EINVAL : ENOSPC;
+			break;
+		}
+		e->to_back = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		e->to_front = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		e->port = sb->next_port++;
+		e->owner = sb->ctl[i];
+		m.port = (uint32_t)e->port;
+		out[0] = e->to_back;
+		out[1] = e->to_front;
+		nout = 2;
+		break;
+	}
+	case XSIM_EVT_CLOSE:
+		m.err = EINVAL;
+		for (int k = 0; k < SIM_MAX_EVTCHN; k++) {
+			struct sim_evtchn *e = &sb->evt[k];
+
+			if (e->port && (uint32_t)e->port == m.port && e->owner == sb->ctl[i]) {
+				if (sb->net.chan == e)
+					sb->net.chan = NULL;
+				close(e->to_back);
+				close(e->to_front);
+				memset(e, 0, sizeof(*e));
+				m.err = 0;
+			}
+		}
+		break;
+	case XSIM_QUERY:
+		tlen = query_text(sb, text, sizeof(text));
+		m.arg = (uint32_t)tlen;
+		break;
+	default:
+		m.err = ENOSYS;
+	}
+	for (int k = 0; k < nfds; k++)
+		close(fds[k]);
+	if (fdpass_send(sb->ctl[i], &m, sizeof(m), out, nout) < 0 ||
+	    (tlen && fdpass_send(sb->ctl[i], text, (size_t)tlen, NULL, 0) < 0))
+		ctl_close(sb, i);
+}
+
+/* A new connection: control if it starts with XSIM_MAGIC, else XenStore. */
+static void accept_conn(struct simback *sb)
+{
+	int fd = accept4(sb->lfd, NULL, NULL, SOCK_CLOEXEC), slot = -1;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	uint32_t magic = 0;
+
+	if (fd < 0)
+		return;
+	if (poll(&p, 1, 2000) != 1 || recv(fd, &magic, sizeof(magic), MSG_PEEK | MSG_WAITALL) != 4) {
+		close(fd);
+		return;
+	}
+	if (magic != XSIM_MAGIC) {
+		xs_server_add_conn(sb->srv, fd);
+		return;
+	}
+	for (int i = 0; i < MAX_CTL && slot < 0; i++)
+		if (sb->ctl[i] < 0)
+			slot = i;
+	if (slot < 0) {
+		close(fd);
+		return;
+	}
+	sb->ctl[slot] = fd;
+}
+
+static int run(struct simback *sb)
+{
+	for (;;) {
+		struct pollfd pfd[MAX_PFD];
+		int n = 0, nxs, nctl_base, nevt_base, nevt = 0, wire = -1, timeout = -1;
+
+		simnet_handle_state(&sb->net);
+		if (simnet_service(&sb->net))
+			timeout = 0;    /* more may be waiting: do not sleep */
+		else if (simnet_final_check(&sb->net))
+			timeout = 0;
+		pfd[n++] = (struct pollfd){ .fd = sb->lfd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = sb->sigfd, .events = POLLIN };
+		nctl_base = n;
+		for (int i = 0; i < MAX_CTL; i++)
+			pfd[n++] = (struct pollfd){ .fd = sb->ctl[i], .events = POLLIN };
+		nevt_base = n;
+		if (sb->net.chan) {
+			pfd[n++] = (struct pollfd){ .fd = sb->net.chan->to_back, .events = POLLIN };
+			nevt = 1;
+		}
+		wire = simnet_wire_fd(&sb->net);
+		if (wire >= 0)
+			pfd[n++] = (struct pollfd){ .fd = wire, .events = POLLIN };
+		nxs = xs_server_pollfds(sb->srv, pfd + n, MAX_PFD - n);
+		if (poll(pfd, (nfds_t)(n + nxs), timeout) < 0 && errno != EINTR)
+			return -1;
+		if (pfd[1].revents & POLLIN)
+			return 0;
+		if (pfd[0].revents & POLLIN)
+			accept_conn(sb);
+		for (int i = 0; i < MAX_CTL; i++)
+			if (sb->ctl[i] >= 0 && pfd[nctl_base + i].revents)
+				ctl_handle(sb, i);
+		if (nevt && pfd[nevt_base].revents & POLLIN && sb->net.chan) {
+			uint64_t v;
+
+			if (read(sb->net.chan->to_back, &v, sizeof(v)) < 0 && errno != EAGAIN)
+				return -1;
+		}
+		xs_server_service(sb->srv, pfd + n, nxs);
+	}
+}
+
+static int query(const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct xsim_msg m = { .magic = XSIM_MAGIC, .type = XSIM_QUERY };
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), fds[FDPASS_MAX], nfds;
+	char text[2048];
+
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fdpass_send(fd, &m, sizeof(m), NULL, 0) < 0 ||
+	    fdpass_recv(fd, &m, sizeof(m), fds, &nfds) < 0 || m.arg >= sizeof(text) ||
+	    fdpass_recv(fd, text, m.arg, fds, &nfds) < 0) {
+		fprintf(stderr, "xennet-simback: query %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	fwrite(text, 1, m.arg, stdout);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "socket", required_argument, NULL, 's' },
+		{ "domid", required_argument, NULL, 'd' },
+		{ "backend-domid", required_argument, NULL, 'b' },
+		{ "vif", required_argument, NULL, 'v' },
+		{ "mac", required_argument, NULL, 'm' },
+		{ "mtu", required_argument, NULL, 'M' },
+		{ "no-rx-copy", no_argument, NULL, 'R' },
+		{ "tap", required_argument, NULL, 't' },
+		{ "stall", required_argument, NULL, 'S' },
+		{ "hostile", required_argument, NULL, 'H' },
+		{ "hostile-every", required_argument, NULL, 'E' },
+		{ "fail-commits", required_argument, NULL, 'F' },
+		{ "verbose", no_argument, NULL, 'V' },
+		{ "gen-size", required_argument, NULL, 'G' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	struct simnet_cfg cfg = { .fe_domid = 1, .rx_copy = true, .mac = "00:16:3e:00:00:01",
+				  .hostile_every = 10 };
+	struct simback sb = { .lfd = -1, .sigfd = -1, .next_port = 7, .guest_ctl = -1 };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	unsigned long v, fail_commits = 0;
+	bool is_query = false;
+	sigset_t mask;
+	int c, ret = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "query")) {
+		is_query = true;
+		argv++;
+		argc--;
+	}
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': sb.sock_path = optarg; break;
+		case 'd': if (parse_num("--domid", optarg, 0x7fef, &v)) return 2; cfg.fe_domid = (uint16_t)v; break;
+		case 'b': if (parse_num("--backend-domid", optarg, 0x7fef, &v)) return 2; cfg.be_domid = (uint16_t)v; break;
+		case 'v': if (parse_num("--vif", optarg, 65535, &v)) return 2; cfg.vif = (unsigned int)v; break;
+		case 'm': cfg.mac = strcmp(optarg, "none") ? optarg : NULL; break;
+		case 'M': if (parse_num("--mtu", optarg, 65535, &v)) return 2; cfg.mtu = (unsigned int)v; break;
+		case 'R': cfg.rx_copy = false; break;
+		case 't': cfg.tap = optarg; break;
+		case 'S':
+			if (!strcmp(optarg, "initwait"))
+				cfg.stall = STALL_INITWAIT;
+			else if (!strcmp(optarg, "connected"))
+				cfg.stall = STALL_CONNECTED;
+			else {
+				fprintf(stderr, "xennet-simback: --stall: '%s' is not initwait or connected\n", optarg);
+				return 2;
+			}
+			break;
+		case 'H': {
+			static const char *const kinds[] = { "", "bad-id", "bad-size", "bad-offset", "runaway" };
+
+			cfg.hostile = HOSTILE_NONE;
+			for (unsigned int k = 1; k < sizeof(kinds) / sizeof(kinds[0]); k++)
+				if (!strcmp(optarg, kinds[k]))
+					cfg.hostile = (enum sim_hostile)k;
+			if (cfg.hostile == HOSTILE_NONE) {
+				fprintf(stderr, "xennet-simback: --hostile: unknown kind '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		}
+		case 'E': if (parse_num("--hostile-every", optarg, 1000000, &v) || !v) return 2; cfg.hostile_every = (unsigned int)v; break;
+		case 'F': if (parse_num("--fail-commits", optarg, 1000, &fail_commits)) return 2; break;
+		case 'V': sb.verbose = true; break;
+		case 'G':
+			if (parse_num("--gen-size", optarg, 1514, &v) || v < 60) {
+				fprintf(stderr, "xennet-simback: --gen-size must be 60..1514\n");
+				return 2;
+			}
+			cfg.gen_size = (unsigned int)v;
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (cfg.gen_size && cfg.tap) {
+		fprintf(stderr, "xennet-simback: --gen-size and --tap exclude each other\n");
+		return 2;
+	}
+	if (!sb.sock_path || optind != argc) {
+		fprintf(stderr, "xennet-simback: %s\n", sb.sock_path ? "unexpected argument" : "--socket PATH is required");
+		return 2;
+	}
+	if (is_query)
+		return query(sb.sock_path);
+	if (strlen(sb.sock_path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "xennet-simback: socket path too long: %s\n", sb.sock_path);
+		return 2;
+	}
+	for (int i = 0; i < MAX_CTL; i++)
+		sb.ctl[i] = -1;
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sb.sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	strcpy(sa.sun_path, sb.sock_path);
+	sb.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	unlink(sb.sock_path);
+	if (sb.lfd < 0 || bind(sb.lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(sb.lfd, 16) < 0) {
+		fprintf(stderr, "xennet-simback: can't listen on %s: %s\n", sb.sock_path, strerror(errno));
+		return 1;
+	}
+	sb.st = xs_store_new();
+	sb.srv = sb.st ? xs_server_new(sb.st, cfg.fe_domid, sb.verbose) : NULL;
+	if (!sb.srv || simnet_init(&sb.net, &cfg, sb.st, &sb.gt, sb.evt) < 0)
+		goto out;
+	xs_store_fail_next_commits(sb.st, (unsigned int)fail_commits);
+	fprintf(stderr, "xennet-simback: serving vif %u of domain %u on %s\n", cfg.vif, cfg.fe_domid, sb.sock_path);
+	ret = run(&sb) < 0 ? 1 : 0;
+out:
+	simnet_fini(&sb.net);
+	for (int i = 0; i < MAX_CTL; i++)
+		if (sb.ctl[i] >= 0)
+			ctl_close(&sb, i);
+	if (sb.srv)
+		xs_server_free(sb.srv);
+	if (sb.st)
+		xs_store_free(sb.st);
+	gnttab_back_detach(&sb.gt);
+	close(sb.lfd);
+	close(sb.sigfd);
+	unlink(sb.sock_path);
+	return ret;
+}

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated netback: the toolstack's nodes, the backend half of the
+ * xenbus handshake (as Linux xen-netback plays it), and the rings served
+ * against a TAP device through checked grant accesses.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "simback.h"
+#include "xs_keys.h"
+
+#define PAGE 4096u
+#define BUDGET 64u
+
+static int put(struct simnet *n, const char *dir, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static int put(struct simnet *n, const char *dir, const char *key, const char *fmt, ...)
+{
+	char path[256], val[128];
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(val, sizeof(val), fmt, ap);
+	va_end(ap);
+	if (xk_path(path, sizeof(path), dir, key) < 0 || len < 0)
+		return EINVAL;
+	return xs_store_write(n->st, 0, path, val, (unsigned int)len);
+}
+
+static char *get(struct simnet *n, const char *dir, const char *key)
+{
+	char path[256], *val = NULL;
+	unsigned int len;
+
+	if (xk_path(path, sizeof(path), dir, key) < 0 ||
+	    xs_store_read(n->st, 0, path, &val, &len) != 0)
+		return NULL;
+	if (strlen(val) != len) {
+		free(val);
+		return NULL;
+	}
+	return val;
+}
+
+static int get_uint(struct simnet *n, const char *dir, const char *key, unsigned long max,
+		    unsigned long *out)
+{
+	char *v = get(n, dir, key);
+	int ret = v ? xk_parse_uint(v, max, out) : -1;
+
+	free(v);
+	return ret;
+}
+
+static void set_state(struct simnet *n, enum xenbus_state s)
+{
+	n->be_state = s;
+	put(n, n->be_dir, "state", "%d", (int)s);
+}
+
+static void on_change(void *ctx, const char *path)
+{
+	struct simnet *n = ctx;
+	size_t l = strlen(n->fe_dir);
+
+	if (!strncmp(path, n->fe_dir, l) && (!path[l] || !strcmp(path + l, "/state")))
+		n->fe_changed = true;
+}
+
+/* The load generator's frame: IPv4 UDP 198.18.0.1:9 -> 198.18.0.2:9 for
+ * another host's MAC, so the guest's stack drops it early (the benchmark
+ * measures the path to the stack, not the stack). */
+static void build_gen_frame(struct simnet *n)
+{
+	uint8_t *f = n->gen_frame;
+	unsigned int len = n->cfg.gen_size, ip_len = len - 14, sum = 0;
+
+	memset(f, 0, sizeof(n->gen_frame));
+	memcpy(f, "\x02\x00\x00\x00\x00\x99", 6);
+	memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
+	f[12] = 0x08;
+	uint8_t ip[20] = { 0x45, 0, (uint8_t)(ip_len >> 8), (uint8_t)ip_len, 0, 0, 0x40, 0, 64, 17, 0, 0,
+			   198, 18, 0, 1, 198, 18, 0, 2 };
+	for (int i = 0; i < 20; i += 2)
+		sum += (unsigned int)(ip[i] << 8 | ip[i + 1]);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	ip[10] = (uint8_t)(~sum >> 8);
+	ip[11] = (uint8_t)~sum;
+	memcpy(f + 14, ip, 20);
+	f[34 + 1] = 9;
+	f[34 + 3] = 9;
+	f[34 + 4] = (uint8_t)((ip_len - 20) >> 8);
+	f[34 + 5] = (uint8_t)(ip_len - 20);
+}
+
+int simnet_init(struct simnet *n, const struct simnet_cfg *cfg, struct xs_store *st,
+		struct gnttab_back *gt, struct sim_evtchn *evt)
+{
+	const char *fe, *be;
+	int err = 0;
+
+	memset(n, 0, sizeof(*n));
+	n->cfg = *cfg;
+	n->st = st;
+	n->gt = gt;
+	n->evt = evt;
+	n->tap_fd = -1;
+	snprintf(n->fe_dir, sizeof(n->fe_dir), "/local/domain/%u/device/vif/%u", cfg->fe_domid, cfg->vif);
+	snprintf(n->be_dir, sizeof(n->be_dir), "/local/domain/%u/backend/vif/%u/%u", cfg->be_domid,
+		 cfg->fe_domid, cfg->vif);
+	fe = n->fe_dir;
+	be = n->be_dir;
+	if (cfg->gen_size)
+		build_gen_frame(n);
+	if (cfg->tap) {
+		n->tap_fd = tap_open(cfg->tap, cfg->mtu ? cfg->mtu : 1500);
+		if (n->tap_fd < 0) {
+			fprintf(stderr, "xennet-simback: can't open tap %s: %s\n", cfg->tap, strerror(errno));
+			return -1;
+		}
+	}
+	/* what libxl writes for a vif, frontend side then backend side */
+	err = err ?: put(n, fe, "backend", "%s", be);
+	err = err ?: put(n, fe, "backend-id", "%u", cfg->be_domid);
+	err = err ?: put(n, fe, "handle", "%u", cfg->vif);
+	err = err ?: put(n, fe, "state", "%d", XenbusStateInitialising);
+	if (cfg->mac)
+		err = err ?: put(n, fe, "mac", "%s", cfg->mac);
+	if (cfg->mtu)
+		err = err ?: put(n, fe, "mtu", "%u", cfg->mtu);
+	err = err ?: put(n, be, "frontend", "%s", fe);
+	err = err ?: put(n, be, "frontend-id", "%u", cfg->fe_domid);
+	err = err ?: put(n, be, "handle", "%u", cfg->vif);
+	err = err ?: put(n, be, "online", "1");
+	err = err ?: put(n, be, "mac", "%s", cfg->mac ? cfg->mac : "");
+	err = err ?: put(n, be, "hotplug-status", "connected");
+	err = err ?: put(n, be, "state", "%d", XenbusStateInitialising);
+	/* what xen-netback's probe advertises, less what we do not implement */
+	err = err ?: put(n, be, "feature-sg", "0");
+	err = err ?: put(n, be, "feature-gso-tcpv4", "0");
+	err = err ?: put(n, be, "feature-gso-tcpv6", "0");
+	err = err ?: put(n, be, "feature-ipv6-csum-offload", "1");
+	err = err ?: put(n, be, "feature-rx-copy", "%d", cfg->rx_copy ? 1 : 0);
+	err = err ?: put(n, be, "feature-rx-flip", "%d", cfg->rx_copy ? 0 : 1);
+	err = err ?: put(n, be, "feature-multicast-control", "0");
+	err = err ?: put(n, be, "feature-split-event-channels", "0");
+	err = err ?: put(n, be, "multi-queue-max-queues", "1");
+	err = err ?: put(n, be, "feature-ctrl-ring", "0");
+	err = err ?: xs_store_add_listener(st, on_change, n);
+	if (err) {
+		fprintf(stderr, "xennet-simback: can't populate xenstore: %s\n", strerror(err));
+		return -1;
+	}
+	n->be_state = XenbusStateInitialising;
+	if (cfg->stall != STALL_INITWAIT)
+		set_state(n, XenbusStateInitWait);
+	return 0;
+}
+
+void simnet_disconnect(struct simnet *n)
+{
+	if (!n->connected)
+		return;
+	gnttab_back_unmap(n->gt, n->tx_ref, true);
+	gnttab_back_unmap(n->gt, n->rx_ref, true);
+	n->chan = NULL;
+	n->connected = false;
+	n->stats.disconnects++;
+}
+
+void simnet_fini(struct simnet *n)
+{
+	simnet_disconnect(n);
+	if (n->tap_fd >= 0)
+		close(n->tap_fd);
+	n->tap_fd = -1;
+}
+
+static struct sim_evtchn *find_chan(struct simnet *n, unsigned long port)
+{
+	for (int i = 0; i < SIM_MAX_EVTCHN; i++)
+		if (n->evt[i].port && (unsigned long)n->evt[i].port == port)
+			return &n->evt[i];
+	return NULL;
+}
+
+/* connect(): read what the frontend wrote, map its rings, bind its channel. */
+static int connect_frontend(struct simnet *n)
+{
+	unsigned long tx_ref, rx_ref, port, copy = 0;
+	struct netif_tx_sring *txs;
+	struct netif_rx_sring *rxs;
+
+	if (get_uint(n, n->fe_dir, "tx-ring-ref", UINT32_MAX, &tx_ref) < 0 ||
+	    get_uint(n, n->fe_dir, "rx-ring-ref", UINT32_MAX, &rx_ref) < 0 ||
+	    get_uint(n, n->fe_dir, "event-channel", UINT32_MAX, &port) < 0) {
+		fprintf(stderr, "xennet-simback: frontend keys missing or malformed in %s\n", n->fe_dir);
+		return -1;
+	}
+	get_uint(n, n->fe_dir, "request-rx-copy", 1, &copy);
+	if (!copy) {
+		fprintf(stderr, "xennet-simback: frontend did not request rx-copy\n");
+		return -1;
+	}
+	n->chan = find_chan(n, port);
+	if (!n->chan) {
+		fprintf(stderr, "xennet-simback: event channel %lu is not bound\n", port);
+		return -1;
+	}
+	txs = (void *)gnttab_back_map(n->gt, (uint32_t)tx_ref, true);
+	rxs = txs ? (void *)gnttab_back_map(n->gt, (uint32_t)rx_ref, true) : NULL;
+	if (!rxs) {
+		if (txs)
+			gnttab_back_unmap(n->gt, (uint32_t)tx_ref, true);
+		fprintf(stderr, "xennet-simback: can't map rings (refs %lu, %lu)\n", tx_ref, rx_ref);
+		n->chan = NULL;
+		return -1;
+	}
+	n->tx_ref = (uint32_t)tx_ref;
+	n->rx_ref = (uint32_t)rx_ref;
+	BACK_RING_INIT(&n->tx, txs, PAGE);
+	BACK_RING_INIT(&n->rx, rxs, PAGE);
+	n->connected = true;
+	n->stats.connects++;
+	return 0;
+}
+
+void simnet_handle_state(struct simnet *n)
+{
+	unsigned long fe;
+
+	if (!n->fe_changed)
+		return;
+	n->fe_changed = false;
+	if (get_uint(n, n->fe_dir, "state", XenbusStateReconfigured, &fe) < 0)
+		return;
+	switch (fe) {
+	case XenbusStateInitialising:
+		if (n->be_state == XenbusStateClosed && n->cfg.stall != STALL_INITWAIT)
+			set_state(n, XenbusStateInitWait);   /* prepare for reconnect */
+		break;
+	case XenbusStateConnected:
+		if (n->be_state != XenbusStateInitWait || n->cfg.stall == STALL_CONNECTED)
+			break;
+		if (connect_frontend(n) < 0)
+			set_state(n, XenbusStateClosing);
+		else
+			set_state(n, XenbusStateConnected);
+		break;
+	case XenbusStateClosing:
+		simnet_disconnect(n);
+		set_state(n, XenbusStateClosing);
+		break;
+	case XenbusStateClosed:
+		simnet_disconnect(n);
+		set_state(n, XenbusStateClosed);
+		break;
+	default:
+		break;
+	}
+}
+
+static void notify(struct simnet *n)
+{
+	uint64_t one = 1;
+
+	if (n->chan && write(n->chan->to_front, &one, sizeof(one)) == sizeof(one))
+		n->stats.notifies++;
+}
+
+/* Frontend TX requests: from the granted page to the wire. */
+static unsigned int serve_tx(struct simnet *n)
+{
+	RING_IDX cons = n->tx.req_cons, prod = n->tx.sring->req_prod;
+	unsigned int done = 0;
+	int need;
+
+	xen_rmb();
+	if (prod - cons > RING_SIZE(&n->tx))   /* a frontend lying about req_prod */
+		prod = cons + RING_SIZE(&n->tx);
+	while (cons != prod && done < BUDGET && !RING_REQUEST_PROD_OVERFLOW(&n->tx, cons)) {
+		netif_tx_request_t req;
+		netif_tx_response_t *rsp;
+		int8_t status = NETIF_RSP_OKAY;
+		uint8_t *page;
+
+		memcpy(&req, RING_GET_REQUEST(&n->tx, cons), sizeof(req));
+		cons++;
+		done++;
+		if (req.size < 14 || (uint32_t)req.offset + req.size > PAGE || (req.flags & NETTXF_more_data)) {
+			status = NETIF_RSP_ERROR;
+		} else if (!(page = gnttab_back_map(n->gt, req.gref, false))) {
+			status = NETIF_RSP_ERROR;
+		} else {
+			if (n->tap_fd >= 0 && write(n->tap_fd, page + req.offset, req.size) < 0)
+				status = NETIF_RSP_DROPPED;
+			gnttab_back_unmap(n->gt, req.gref, false);
+		}
+		if (status == NETIF_RSP_OKAY) {
+			n->stats.tx_packets++;
+			n->stats.tx_bytes += req.size;
+		} else {
+			n->stats.tx_bad++;
+		}
+		rsp = RING_GET_RESPONSE(&n->tx, n->tx.rsp_prod_pvt);
+		rsp->id = req.id;
+		rsp->status = status;
+		n->tx.rsp_prod_pvt++;
+	}
+	n->tx.req_cons = cons;
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&n->tx, need);
+	if (need)
+		notify(n);
+	return done;
+}
+
+/* Corrupt this response as the hostile mode says, every Nth one. */
+static void hostile(struct simnet *n, netif_rx_response_t *rsp)
+{
+	if (n->cfg.hostile == HOSTILE_NONE || ++n->rx_count % n->cfg.hostile_every)
+		return;
+	n->stats.hostile_sent++;
+	switch (n->cfg.hostile) {
+	case HOSTILE_BAD_ID:
+		rsp->id = 0xbad;
+		break;
+	case HOSTILE_BAD_SIZE:
+		rsp->offset = 0;
+		rsp->status = (int16_t)(PAGE + 100);
+		break;
+	case HOSTILE_BAD_OFFSET:
+		rsp->offset = PAGE - 10;
+		break;
+	case HOSTILE_RUNAWAY:
+		n->rx.rsp_prod_pvt += 1000;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Wire frames into the frontend's posted RX buffers. */
+static unsigned int serve_rx(struct simnet *n)
+{
+	unsigned int done = 0;
+	int need;
+
+	while (done < BUDGET && (n->tap_fd >= 0 || n->cfg.gen_size)) {
+		RING_IDX cons = n->rx.req_cons;
+		netif_rx_request_t req;
+		netif_rx_response_t *rsp;
+		uint8_t *page;
+		ssize_t len;
+
+		if (!RING_HAS_UNCONSUMED_REQUESTS(&n->rx)) {
+			n->stats.rx_no_req++;
+			break;
+		}
+		xen_rmb();
+		memcpy(&req, RING_GET_REQUEST(&n->rx, cons), sizeof(req));
+		page = gnttab_back_map(n->gt, req.gref, true);
+		if (!page) {
+			n->stats.rx_bad_copy++;
+			len = -1;
+		} else {
+			if (n->cfg.gen_size) {
+				len = n->cfg.gen_size;
+				memcpy(page, n->gen_frame, (size_t)len);
+			} else {
+				len = read(n->tap_fd, page, PAGE);
+			}
+			gnttab_back_unmap(n->gt, req.gref, true);
+			if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;  /* the request stays for the next frame */
+		}
+		n->rx.req_cons = cons + 1;
+		rsp = RING_GET_RESPONSE(&n->rx, n->rx.rsp_prod_pvt);
+		rsp->id = req.id;
+		rsp->offset = 0;
+		rsp->flags = 0;
+		rsp->status = len > 0 ? (int16_t)len : NETIF_RSP_ERROR;
+		if (len > 0) {
+			n->stats.rx_packets++;
+			n->stats.rx_bytes += (uint64_t)len;
+			hostile(n, rsp);
+		}
+		n->rx.rsp_prod_pvt++;
+		done++;
+	}
+	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&n->rx, need);
+	if (need)
+		notify(n);
+	return done;
+}
+
+unsigned int simnet_service(struct simnet *n)
+{
+	if (!n->connected)
+		return 0;
+	return serve_tx(n) + serve_rx(n);
+}
+
+bool simnet_final_check(struct simnet *n)
+{
+	int more;
+
+	if (!n->connected)
+		return false;
+	RING_FINAL_CHECK_FOR_REQUESTS(&n->tx, more);
+	if (!more && (n->tap_fd >= 0 || n->cfg.gen_size) && !RING_HAS_UNCONSUMED_REQUESTS(&n->rx))
+		RING_FINAL_CHECK_FOR_REQUESTS(&n->rx, more);  /* wake us when buffers come */
+	return more;
+}
+
+int simnet_wire_fd(const struct simnet *n)
+{
+	return n->connected && RING_HAS_UNCONSUMED_REQUESTS(&n->rx) ? n->tap_fd : -1;
+}
