@@ -21,6 +21,7 @@
 #define XSIM_GNTTAB_RESERVED 8u          /* refs 0..7 unused, as in Xen */
 
 enum xsim_type {
+	XSIM_CONNECT = 0,   /* first message of every control connection: no-op */
 	XSIM_HELLO = 1,     /* fds: gnttab memfd, pool memfd; arg: pool pages.
 			     * reply.arg: this guest's domid */
 	XSIM_EVT_ALLOC,     /* arg: remote domid.  reply.port; fds: notify

@@ -407,6 +407,9 @@ struct plat *plat_sim_open(const char *path)
 	strcpy(sa.sun_path, path);
 	if (s->ctl < 0 || s->epfd < 0 || connect(s->ctl, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;
+	what = "control";
+	if (sim_call(s, &(struct xsim_msg){ .type = XSIM_CONNECT }, NULL, 0, NULL, NULL) < 0)
+		goto fail;
 	what = "xenstore";
 	setenv("XENSTORED_PATH", path, 1);
 	s->xs.xs = xs_open(XS_OPEN_SOCKETONLY);

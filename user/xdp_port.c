@@ -6,12 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <stdarg.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "veth.h"
 #include "xdp_port.h"
@@ -28,6 +31,25 @@ static int fail(struct xdp_port *port, const char *what, int err)
 	fprintf(stderr, "%s: %s: %s\n", port->ifname, what, strerror(err < 0 ? -err : err));
 	xdp_port_close(port);
 	return err < 0 ? err : -err;
+}
+
+/* libbpf and libxdp talk a lot; keep their warnings, minus the notes
+ * about ELF sections that libxdp's own metadata sections always cause. */
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (strstr(line, "skipping unrecognized data section"))
+		return 0;
+	return fprintf(stderr, "%s", line);
+}
+
+static int quiet_xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return level == LIBXDP_WARN ? vfprintf(stderr, fmt, ap) : 0;
 }
 
 static int ensure_bpffs(void)
@@ -145,6 +167,10 @@ int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 
 	memset(port, 0, sizeof(*port));
 	port->xsk_fd = -1;
+	libbpf_set_print(quiet_print);
+	libxdp_set_print(quiet_xdp_print);
+	/* BPF maps and UMEM count against RLIMIT_MEMLOCK on older kernels */
+	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
 	snprintf(port->ifname, sizeof(port->ifname), "%s", cfg->ifname);
 	snprintf(port->peer, sizeof(port->peer), "%s", cfg->peer);
 	pin_dir_of(port->pin_dir, sizeof(port->pin_dir), cfg->ifname);

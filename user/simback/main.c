@@ -141,6 +141,8 @@ static void ctl_handle(struct simback *sb, int i)
 	}
 	m.err = 0;
 	switch (m.type) {
+	case XSIM_CONNECT:
+		break;
 	case XSIM_HELLO:
 		if (nfds != 2) {
 			m.err = EINVAL;
