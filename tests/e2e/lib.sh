@@ -6,7 +6,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 B=${XENNET_BUILD:-build}
 XN=$PWD/$B/xennet-xdp
 SB=$PWD/$B/xennet-simback
-TOOLS=$PWD/$B/tests
+TOOLS=$PWD/$B/tests/tools
 T=$(mktemp -d /tmp/xennet-e2e.XXXXXX)
 SOCK=$T/sim.sock
 IFN=xennet0

@@ -64,10 +64,10 @@ for mode in interrupt busy; do
 	fi
 	ing ip addr add $GUEST_IP/24 dev $IFN && ing ip addr add $GUEST_IP6/64 dev $IFN nodad &&
 		ing ip link set $IFN up || fail "$mode: guest addresses"
-	check "$mode: ping IPv4 guest -> wire" ing ping -c 3 -i 0.2 -W 2 $WIRE_IP
-	check "$mode: ping IPv4 wire -> guest" inw ping -c 3 -i 0.2 -W 2 $GUEST_IP
-	check "$mode: ping IPv6 guest -> wire" ing ping -6 -c 3 -i 0.2 -W 2 $WIRE_IP6
-	check "$mode: ping IPv6 wire -> guest" inw ping -6 -c 3 -i 0.2 -W 2 $GUEST_IP6
+	check "$mode: ping IPv4 guest -> wire" ing ping -q -c 3 -i 0.2 -W 2 $WIRE_IP
+	check "$mode: ping IPv4 wire -> guest" inw ping -q -c 3 -i 0.2 -W 2 $GUEST_IP
+	check "$mode: ping IPv6 guest -> wire" ing ping -6 -q -c 3 -i 0.2 -W 2 $WIRE_IP6
+	check "$mode: ping IPv6 wire -> guest" inw ping -6 -q -c 3 -i 0.2 -W 2 $GUEST_IP6
 	check "$mode: ARP resolved through xennet0" sh -c "ip netns exec $GUEST ip neigh show $WIRE_IP | grep -q lladdr"
 	check "$mode: every frame size 60..1514, guest -> wire and back" frame_sizes ing $WIRE_IP
 	check "$mode: every frame size 60..1514, wire -> guest and back" frame_sizes inw $GUEST_IP
