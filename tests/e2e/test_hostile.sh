@@ -36,7 +36,7 @@ start_sim --tap wire0 --hostile runaway --hostile-every 1 || exit 1
 start_up --netns "$GUEST" --timeout 5
 wait_log "$T/up.log" "connected to backend" || fail "runaway: connect"
 inw_up
-ing ip addr add $GUEST_IP/24 dev $IFN && ing ip link set $IFN up
+ing ip addr add $GUEST_IP/24 dev $IFN 2>/dev/null && ing ip link set $IFN up 2>/dev/null  # it may be gone already
 inw ping -q -c 3 -i 0.2 -W 1 $GUEST_IP >/dev/null 2>&1
 for _ in $(seq 100); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.05; done
 wait "$UP_PID"; rc=$?; UP_PID=
