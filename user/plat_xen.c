@@ -2,6 +2,7 @@
 /* The production platform: real Xen through libxenstore, libxengnttab
  * (gntalloc) and libxenevtchn. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,18 @@ struct plat *plat_xen_open(void)
 	if (x->gs) {
 		what = "event channels (/dev/xen/evtchn)";
 		x->ev = xenevtchn_open(NULL, 0);
+	}
+	/* The datapath drains pending ports until none is left: reads of
+	 * /dev/xen/evtchn must fail with EAGAIN then, not block the queue. */
+	if (x->ev) {
+		int fd = xenevtchn_fd(x->ev);
+		int fl = fcntl(fd, F_GETFL);
+
+		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+			what = "event channels (/dev/xen/evtchn) in non-blocking mode";
+			xenevtchn_close(x->ev);
+			x->ev = NULL;
+		}
 	}
 	if (!x->ev) {
 		fprintf(stderr, "xennet-xdp: cannot open %s: %s (is this a Xen guest with "
