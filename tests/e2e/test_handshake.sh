@@ -12,7 +12,7 @@ check "handshake: diagnostic 'using event channel 7'" grep -qx "$IFN: using even
 check "handshake: diagnostic 'using RX copy mode'" grep -qx "$IFN: using RX copy mode" "$T/up.log"
 keys=$(xs_ls /local/domain/1/device/vif/0)
 check "handshake: frontend keys are exactly netif.h's ($keys)" [ "$keys" = \
- "backend backend-id event-channel feature-no-csum-offload feature-rx-notify handle mac request-rx-copy rx-ring-ref state tx-ring-ref " ]
+ "backend backend-id event-channel feature-no-csum-offload feature-rx-notify handle mac mtu request-rx-copy rx-ring-ref state trusted tx-ring-ref " ]
 check "handshake: both ends Connected" [ "$(query frontend-state)/$(query backend-state)" = 4/4 ]
 check "handshake: rings and 512 buffers granted" [ "$(query grants-active)" = 514 ]
 check "handshake: xennet0 exists with the vif's MAC" \
@@ -77,6 +77,21 @@ start_sim --fail-commits 3 || exit 1
 start_up --netns "$GUEST" --timeout 5
 check "EAGAIN commits: still connects" wait_log "$T/up.log" "connected to backend"
 stop_up
+stop_sim
+
+# 8b. the simulator offers all that xen-netback offers (split channels, two
+# queues, ...) but refuses, by name, a request it does not implement; the
+# frontend must then fail cleanly, not hang.
+start_sim || exit 1
+check "netback's offers: split channels, 2 queues, ctrl ring advertised" \
+	[ "$(XENSTORED_PATH=$SOCK xenstore-read /local/domain/0/backend/vif/1/0/multi-queue-max-queues)" = 2 ]
+XENSTORED_PATH=$SOCK xenstore-write /local/domain/1/device/vif/0/multi-queue-num-queues 2
+"$XN" up --sim "$SOCK" --netns "$GUEST" --timeout 3 >"$T/out" 2>&1; rc=$?
+check "unsupported request: frontend exits non-zero (got $rc)" [ "$rc" != 0 ]
+check "unsupported request: simulator names the key" \
+	grep -q "multi-queue-num-queues, which xen-netback supports but this simulator does not" "$T/sim.log"
+check "unsupported request: zero grants, no channel" [ "$(query grants-active)/$(query evtchn-bound)" = 0/0 ]
+check "unsupported request: nothing left behind" no_leftovers
 stop_sim
 
 # 9. bad input from the user: one line, exit 2, nothing done

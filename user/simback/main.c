@@ -51,7 +51,7 @@ static void usage(FILE *f)
 "  --backend-domid N    the backend's domain id (default 0)\n"
 "  --vif N              the vif's handle (default 0)\n"
 "  --mac MAC|none       MAC written to XenStore, unchecked (default 00:16:3e:00:00:01)\n"
-"  --mtu N              write an mtu key (default: none)\n"
+"  --mtu N|none         the mtu key libxl writes (default 1500; none: no key)\n"
 "  --no-rx-copy         advertise feature-rx-copy=0 (RX flip mode only)\n"
 "  --tap NAME           bridge the rings to TAP device NAME (created here)\n"
 "  --stall STATE        never reach STATE: initwait or connected\n"
@@ -314,7 +314,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct simnet_cfg cfg = { .fe_domid = 1, .rx_copy = true, .mac = "00:16:3e:00:00:01",
+	struct simnet_cfg cfg = { .fe_domid = 1, .rx_copy = true, .mtu = 1500, .mac = "00:16:3e:00:00:01",
 				  .hostile_every = 10 };
 	struct simback sb = { .lfd = -1, .sigfd = -1, .next_port = 7, .guest_ctl = -1 };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -335,7 +335,12 @@ int main(int argc, char **argv)
 		case 'b': if (parse_num("--backend-domid", optarg, 0x7fef, &v)) return 2; cfg.be_domid = (uint16_t)v; break;
 		case 'v': if (parse_num("--vif", optarg, 65535, &v)) return 2; cfg.vif = (unsigned int)v; break;
 		case 'm': cfg.mac = strcmp(optarg, "none") ? optarg : NULL; break;
-		case 'M': if (parse_num("--mtu", optarg, 65535, &v)) return 2; cfg.mtu = (unsigned int)v; break;
+		case 'M':
+			if (!strcmp(optarg, "none")) { cfg.mtu = 0; break; }
+			if (parse_num("--mtu", optarg, 65535, &v)) return 2;
+			if (v < 68) { fprintf(stderr, "xennet-simback: --mtu %lu is below 68\n", v); return 2; }
+			cfg.mtu = (unsigned int)v;
+			break;
 		case 'R': cfg.rx_copy = false; break;
 		case 't': cfg.tap = optarg; break;
 		case 'S':

@@ -126,33 +126,43 @@ int simnet_init(struct simnet *n, const struct simnet_cfg *cfg, struct xs_store 
 			return -1;
 		}
 	}
-	/* what libxl writes for a vif, frontend side then backend side */
+	/* What libxl (Xen 4.17) writes for a vif, frontend side then backend
+	 * side, as seen in the real tier's xenstore dumps. */
 	err = err ?: put(n, fe, "backend", "%s", be);
 	err = err ?: put(n, fe, "backend-id", "%u", cfg->be_domid);
-	err = err ?: put(n, fe, "handle", "%u", cfg->vif);
 	err = err ?: put(n, fe, "state", "%d", XenbusStateInitialising);
+	err = err ?: put(n, fe, "handle", "%u", cfg->vif);
 	if (cfg->mac)
 		err = err ?: put(n, fe, "mac", "%s", cfg->mac);
+	err = err ?: put(n, fe, "trusted", "1");
 	if (cfg->mtu)
 		err = err ?: put(n, fe, "mtu", "%u", cfg->mtu);
 	err = err ?: put(n, be, "frontend", "%s", fe);
 	err = err ?: put(n, be, "frontend-id", "%u", cfg->fe_domid);
-	err = err ?: put(n, be, "handle", "%u", cfg->vif);
 	err = err ?: put(n, be, "online", "1");
-	err = err ?: put(n, be, "mac", "%s", cfg->mac ? cfg->mac : "");
-	err = err ?: put(n, be, "hotplug-status", "connected");
 	err = err ?: put(n, be, "state", "%d", XenbusStateInitialising);
-	/* what xen-netback's probe advertises, less what we do not implement */
-	err = err ?: put(n, be, "feature-sg", "0");
-	err = err ?: put(n, be, "feature-gso-tcpv4", "0");
-	err = err ?: put(n, be, "feature-gso-tcpv6", "0");
+	err = err ?: put(n, be, "script", "/etc/xen/scripts/vif-bridge");
+	err = err ?: put(n, be, "mac", "%s", cfg->mac ? cfg->mac : "");
+	err = err ?: put(n, be, "bridge", "xenbr0");
+	err = err ?: put(n, be, "handle", "%u", cfg->vif);
+	err = err ?: put(n, be, "type", "vif");
+	err = err ?: put(n, be, "hotplug-status", "connected");
+	/* What Linux xen-netback (6.12) advertises at probe, all of it, so that
+	 * a frontend meets the same offers here as against the real one.  What
+	 * the simulator does not implement it refuses at connect time, loudly
+	 * (see unsupported_request()), rather than by hiding the offer. */
+	err = err ?: put(n, be, "feature-sg", "1");
+	err = err ?: put(n, be, "feature-gso-tcpv4", "1");
+	err = err ?: put(n, be, "feature-gso-tcpv6", "1");
 	err = err ?: put(n, be, "feature-ipv6-csum-offload", "1");
 	err = err ?: put(n, be, "feature-rx-copy", "%d", cfg->rx_copy ? 1 : 0);
+	err = err ?: put(n, be, "feature-xdp-headroom", "1");
 	err = err ?: put(n, be, "feature-rx-flip", "%d", cfg->rx_copy ? 0 : 1);
-	err = err ?: put(n, be, "feature-multicast-control", "0");
-	err = err ?: put(n, be, "feature-split-event-channels", "0");
-	err = err ?: put(n, be, "multi-queue-max-queues", "1");
-	err = err ?: put(n, be, "feature-ctrl-ring", "0");
+	err = err ?: put(n, be, "feature-multicast-control", "1");
+	err = err ?: put(n, be, "feature-dynamic-multicast-control", "1");
+	err = err ?: put(n, be, "feature-split-event-channels", "1");
+	err = err ?: put(n, be, "multi-queue-max-queues", "2");
+	err = err ?: put(n, be, "feature-ctrl-ring", "1");
 	err = err ?: xs_store_add_listener(st, on_change, n);
 	if (err) {
 		fprintf(stderr, "xennet-simback: can't populate xenstore: %s\n", strerror(err));
@@ -191,17 +201,45 @@ static struct sim_evtchn *find_chan(struct simnet *n, unsigned long port)
 	return NULL;
 }
 
+/* A frontend request the simulator cannot honour (xen-netback would): name
+ * it and refuse the connection, rather than carry traffic wrongly. */
+static const char *unsupported_request(struct simnet *n)
+{
+	static const char *const keys[] = {
+		"multi-queue-num-queues", "event-channel-tx", "event-channel-rx", "ctrl-ring-ref",
+		"feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6", "xdp-headroom",
+	};
+	unsigned long v;
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *s = get(n, n->fe_dir, keys[i]);
+		bool used = s && !(xk_parse_uint(s, UINT32_MAX, &v) == 0 &&
+				   (v == 0 || (v == 1 && !strcmp(keys[i], "multi-queue-num-queues"))));
+
+		free(s);
+		if (used)
+			return keys[i];
+	}
+	return NULL;
+}
+
 /* connect(): read what the frontend wrote, map its rings, bind its channel. */
 static int connect_frontend(struct simnet *n)
 {
 	unsigned long tx_ref, rx_ref, port, copy = 0;
 	struct netif_tx_sring *txs;
 	struct netif_rx_sring *rxs;
+	const char *what;
 
 	if (get_uint(n, n->fe_dir, "tx-ring-ref", UINT32_MAX, &tx_ref) < 0 ||
 	    get_uint(n, n->fe_dir, "rx-ring-ref", UINT32_MAX, &rx_ref) < 0 ||
 	    get_uint(n, n->fe_dir, "event-channel", UINT32_MAX, &port) < 0) {
 		fprintf(stderr, "xennet-simback: frontend keys missing or malformed in %s\n", n->fe_dir);
+		return -1;
+	}
+	if ((what = unsupported_request(n))) {
+		fprintf(stderr, "xennet-simback: frontend set %s/%s, which xen-netback supports "
+			"but this simulator does not\n", n->fe_dir, what);
 		return -1;
 	}
 	get_uint(n, n->fe_dir, "request-rx-copy", 1, &copy);
