@@ -1,0 +1,184 @@
+#!/bin/bash
+# Build what QEMU boots, from the packages fetch.sh unpacked:
+#   $IMG_DIR/xen          the hypervisor, gunzipped (QEMU's multiboot loader
+#                         does not take xen-4.17-amd64.gz)
+#   $IMG_DIR/vmlinuz      the 6.12 kernel (dom0 and domU alike)
+#   $IMG_DIR/domu.gz      the domU initramfs
+#   $IMG_DIR/dom0.gz      the dom0 initramfs (holds vmlinuz and domu.gz too)
+#
+# Environment:
+#   XENNET_BIN   optional: the xennet-xdp binary to put in the domU, at
+#                /usr/sbin/xennet-xdp, with every library `ldd` names for it
+#                at the same path as on this host, and libxdp's BPF objects.
+set -eu
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[ -e "$ROOT_DIR/.stamp" ] || die "run scripts/xen/fetch.sh first"
+KVER=$(basename "$(ls -d "$ROOT_DIR"/lib/modules/*/ | head -n1)")
+MODDIR=$ROOT_DIR/lib/modules/$KVER/kernel
+STAGE=$XEN_CACHE/stage
+mkdir -p "$IMG_DIR" "$STAGE"
+
+# The libraries of the unpacked Xen packages, for ldd to find.
+LIBPATH=$ROOT_DIR/usr/lib/x86_64-linux-gnu:$ROOT_DIR/lib/x86_64-linux-gnu
+
+# ---- helpers ---------------------------------------------------------------
+
+# new_tree DIR: an empty initramfs tree with busybox and its applet links.
+new_tree() {
+	local t=$1 a
+	rm -rf "$t"
+	mkdir -p "$t"/{bin,sbin,usr/bin,usr/sbin,etc,proc,sys,dev,run,tmp,root,srv,lib/modules,tests}
+	mkdir -p "$t"/var/{lib,log} "$t/lib64"
+	ln -s ../run "$t/var/run"
+	ln -s ../run/lock "$t/var/lock"
+	cp "$ROOT_DIR/bin/busybox" "$t/bin/busybox"
+	for a in $("$ROOT_DIR/bin/busybox" --list); do
+		[ "$a" = busybox ] || ln -sf busybox "$t/bin/$a"
+	done
+}
+
+# add_libs TREE FILE [host]: copy the shared libraries `ldd` names for FILE
+# into TREE, each at the path ldd gives, less the $ROOT_DIR prefix for those
+# of the unpacked packages (the host's: libc, libz, ... the same Debian 12).
+# With "host", ldd looks only at the host's libraries (as for XENNET_BIN,
+# which was built against them).
+add_libs() {
+	local t=$1 f=$2 lp=$LIBPATH line lib dst
+	[ "${3:-}" = host ] && lp=
+	if ! LD_LIBRARY_PATH=$lp ldd "$f" >/dev/null 2>&1; then
+		return 0 # static, or not ELF
+	fi
+	LD_LIBRARY_PATH=$lp ldd "$f" | while read -r line; do
+		case $line in
+		*"not found"*) die "$f: ${line%% *} not found" ;;
+		*"=> /"*) lib=${line#*=> } lib=${lib%% (*} ;;
+		/*) lib=${line%% (*} ;;
+		*) continue ;;
+		esac
+		dst=${lib#"$ROOT_DIR"}
+		[ -e "$t$dst" ] && continue
+		mkdir -p "$t$(dirname "$dst")"
+		cp -L "$lib" "$t$dst"
+	done
+}
+
+# add_bin TREE SRC DST [host]: copy an executable and its libraries.
+add_bin() {
+	mkdir -p "$1$(dirname "$3")"
+	cp -L "$2" "$1$3"
+	add_libs "$1" "$2" "${4:-}"
+}
+
+# module_file NAME: the .ko.xz of module NAME (xen-netfront, xenfs, ...).
+module_file() {
+	find "$MODDIR" -name "$1.ko.xz" | head -n1
+}
+# module_deps NAME: the modules NAME depends on, from its .modinfo section.
+module_deps() {
+	xz -dc "$(module_file "$1")" | tr '\0' '\n' | sed -n 's/^depends=//p' | tr ',' ' '
+}
+
+# add_modules TREE "NAME[:PARAMS] ...": decompress each module and those it
+# depends on into TREE/lib/modules, and write TREE/lib/modules/order, the
+# insmod order (dependencies first) with parameters, one "NAME PARAMS" a line.
+add_modules() {
+	local t=$1 spec name
+	: >"$t/lib/modules/order"
+	for spec in $2; do
+		add_module "$t" "${spec%%:*}" "$(echo "${spec#"${spec%%:*}"}" | sed 's/^://; s/,/ /g')"
+	done
+}
+add_module() {
+	local t=$1 name=$2 params=$3 dep f
+	grep -q "^$name\b" "$t/lib/modules/order" && return 0
+	f=$(module_file "$name")
+	[ -n "$f" ] || die "module $name not in $KVER"
+	for dep in $(module_deps "$name"); do
+		add_module "$t" "$dep" ""
+	done
+	xz -dc "$f" >"$t/lib/modules/$name.ko"
+	echo "$name $params" >>"$t/lib/modules/order"
+}
+
+# cpio_gz TREE OUT: pack TREE as a newc cpio, gzipped.
+cpio_gz() {
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -4 >"$2.tmp"
+	mv "$2.tmp" "$2"
+}
+
+# The Xen clients both guests use (one multi-call binary, hard-linked).
+XS_CLIENTS="xenstore-read xenstore-write xenstore-ls xenstore-list xenstore-exists
+xenstore-rm xenstore-watch xenstore-chmod"
+
+# ---- images ----------------------------------------------------------------
+gunzip -c "$ROOT_DIR/boot/xen-4.17-amd64.gz" >"$IMG_DIR/xen"
+cp "$ROOT_DIR/boot/vmlinuz-$KVER" "$IMG_DIR/vmlinuz"
+
+# framecheck: the frame-size checker, static so it needs no library.
+FRAMECHECK=$STAGE/framecheck
+${CC:-gcc} -static -O2 -Wall -Wextra -Werror -o "$FRAMECHECK" "$XEN_TESTS/framecheck.c" ||
+	die "cannot build framecheck (needs gcc and libc6-dev)"
+
+# xswatch: the xenstore timeline printer (dom0), against libxenstore.
+XSWATCH=$STAGE/xswatch
+# shellcheck disable=SC2046
+${CC:-gcc} -O2 -Wall -Wextra -Werror -o "$XSWATCH" "$XEN_TESTS/xswatch.c" \
+	$(pkg-config --cflags --libs xenstore) ||
+	die "cannot build xswatch (needs libxen-dev: make deps)"
+
+# ---- domU ------------------------------------------------------------------
+# gntalloc's default limit of 1024 grants is too few for a frontend with
+# several queues of 256 TX + 256 RX buffers: allow 8192.
+T=$STAGE/domu
+new_tree "$T"
+add_modules "$T" "xen-evtchn xen-gntalloc:limit=8192 xen-gntdev xen-privcmd xenfs veth"
+# xen-netfront is there to be insmod'ed by the netfront checks, not at boot.
+xz -dc "$(module_file xen-netfront)" >"$T/lib/modules/xen-netfront.ko"
+for c in $XS_CLIENTS; do add_bin "$T" "$ROOT_DIR/usr/bin/$c" "/usr/bin/$c"; done
+cp "$FRAMECHECK" "$T/usr/bin/framecheck"
+cp "$XEN_SCRIPTS/domu-init.sh" "$T/init"
+cp "$XEN_TESTS/domu-checks.sh" "$T/tests/domu-checks.sh"
+chmod 755 "$T/init"
+if [ -n "${XENNET_BIN:-}" ]; then
+	[ -x "$XENNET_BIN" ] || die "XENNET_BIN=$XENNET_BIN is not an executable"
+	say "domU gets $XENNET_BIN as /usr/sbin/xennet-xdp"
+	add_bin "$T" "$XENNET_BIN" /usr/sbin/xennet-xdp host
+	# libxdp loads its dispatcher and XSK programs from here at run time.
+	for d in /usr/lib/x86_64-linux-gnu/bpf /usr/lib/bpf; do
+		[ -d "$d" ] && mkdir -p "$T$d" && cp "$d"/xdp-dispatcher.o "$d"/xsk_def_xdp_prog*.o "$T$d/" 2>/dev/null
+	done
+	ldd "$XENNET_BIN" | sed -n 's/^\t*/  domU: /; s/ (0x[0-9a-f]*)$//p' >&2
+fi
+cpio_gz "$T" "$IMG_DIR/domu.gz"
+
+# ---- dom0 ------------------------------------------------------------------
+T=$STAGE/dom0
+new_tree "$T"
+add_modules "$T" "xen-evtchn xen-gntalloc xen-gntdev xen-privcmd xenfs xen-netback"
+for b in xl xenstored xenconsoled xen-init-dom0; do
+	add_bin "$T" "$ROOT_DIR$XEN_LIBEXEC/bin/$b" "$XEN_LIBEXEC/bin/$b"
+done
+for c in $XS_CLIENTS; do add_bin "$T" "$ROOT_DIR/usr/bin/$c" "/usr/bin/$c"; done
+# xl dlopen()s libgcc_s (for pthread_cancel); ldd cannot see that.
+LIBGCC=$(ldconfig -p | sed -n 's/.*libgcc_s.so.1 (libc6,x86-64) => //p' | head -n1)
+[ -n "$LIBGCC" ] || die "libgcc_s.so.1 not found on the host"
+mkdir -p "$T/lib/x86_64-linux-gnu" && cp -L "$LIBGCC" "$T/lib/x86_64-linux-gnu/libgcc_s.so.1"
+mkdir -p "$T/etc/xen/scripts" "$T/var/lib/xen" "$T/var/lib/xenstored" "$T/var/log/xen" "$T/guest"
+cat >"$T/etc/xen/xl.conf" <<'EOF'
+# dom0 has a fixed 1 GiB (dom0_mem=1024M,max:1024M): never balloon it.
+autoballoon="off"
+# libxl itself runs the vif script (there is no udev here).
+run_hotplug_scripts=1
+EOF
+cp "$XEN_SCRIPTS/vif-hotplug.sh" "$T/etc/xen/scripts/vif-test"
+cp "$XEN_SCRIPTS/dom0-init.sh" "$T/init"
+cp "$XEN_TESTS/dom0-checks.sh" "$T/tests/dom0-checks.sh"
+chmod 755 "$T/init" "$T/etc/xen/scripts/vif-test"
+cp "$FRAMECHECK" "$T/usr/bin/framecheck"
+add_bin "$T" "$XSWATCH" /usr/bin/xswatch
+cp "$IMG_DIR/vmlinuz" "$T/guest/vmlinuz"
+cp "$IMG_DIR/domu.gz" "$T/guest/domu.gz"
+cpio_gz "$T" "$IMG_DIR/dom0.gz"
+say "images: $(cd "$IMG_DIR" && ls -l xen vmlinuz dom0.gz domu.gz | awk '{printf "%s %d KiB  ", $NF, $5 / 1024}')"

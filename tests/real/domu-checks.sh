@@ -1,0 +1,110 @@
+# domU side of the real-Xen checks: functions the domU agent (its /init,
+# scripts/xen/domu-init.sh) sources before running each command dom0 sends.
+# dom0-checks.sh decides what runs and when, and judges the results; these
+# only do the domU's half and print what dom0 needs on their last line.
+# shellcheck shell=sh
+
+# shellcheck disable=SC2034 # for the command lines dom0 sends
+DOM0_IP=198.18.0.1
+DOMU_IP=198.18.0.2
+IFNAME=eth0
+XENNET=/usr/sbin/xennet-xdp
+
+# wait_if NAME SECONDS: wait for a network interface to appear.
+wait_if() {
+	i=0
+	while [ ! -e "/sys/class/net/$1" ]; do
+		i=$((i + 1))
+		[ $i -gt $(($2 * 10)) ] && { echo "no interface $1 after $2 s"; return 1; }
+		sleep 0.1
+	done
+}
+
+# addr_up: give the frontend interface its address and bring it up.
+addr_up() {
+	ip addr add "$DOMU_IP/24" dev "$IFNAME" &&
+		ip link set "$IFNAME" up &&
+		ip -o addr show dev "$IFNAME" &&
+		ip -o link show dev "$IFNAME"
+}
+
+# The baseline frontend: kernel xen-netfront.  Down and up again is an
+# unbind and a bind of the xenbus device (rmmod is refused while the module
+# is in use): unbinding closes the frontend (state 5, then 6), binding
+# probes it anew, as a fresh frontend.
+netfront_up() {
+	if [ ! -d /sys/bus/xen/drivers/vif ]; then
+		insmod /lib/modules/xen-netfront.ko || return 1
+	else
+		echo vif-0 >/sys/bus/xen/drivers/vif/bind || return 1
+	fi
+	wait_if "$IFNAME" 30 && addr_up
+}
+netfront_down() {
+	ip link set "$IFNAME" down 2>/dev/null
+	echo vif-0 >/sys/bus/xen/drivers/vif/unbind
+}
+
+# Ours: xennet-xdp in the foreground (here: in the background of the agent,
+# its output straight to the console), then wait for the interface it makes.
+xennet_up() {
+	[ -x "$XENNET" ] || { echo "$XENNET missing from the domU initramfs"; return 1; }
+	"$XENNET" up --vif 0 --ifname "$IFNAME" </dev/null >/dev/console 2>&1 &
+	echo "xennet-xdp pid $!"
+	wait_if "$IFNAME" 60 && addr_up
+}
+xennet_down() {
+	"$XENNET" down --ifname "$IFNAME" || return 1
+	# `down` stops the daemon; wait for it to be gone.
+	i=0
+	while pidof xennet-xdp >/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { echo "xennet-xdp still running 10 s after down"; return 1; }
+		sleep 0.1
+	done
+}
+
+# make_blob MB: a random file of MB MiB served by busybox httpd on :8080;
+# prints its sha256.
+make_blob() {
+	head -c $(($1 * 1048576)) /dev/urandom >/srv/blob || return 1
+	pidof httpd >/dev/null || httpd -p 8080 -h /srv || return 1
+	sha256sum /srv/blob | cut -d' ' -f1
+}
+
+# fetch URL: download over TCP into tmpfs; last line "SHA256 BYTES SECONDS".
+fetch() {
+	rm -f /tmp/rx
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	wget -q -O /tmp/rx "$1" || { echo "wget $1 failed"; return 1; }
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	echo "$(sha256sum /tmp/rx | cut -d' ' -f1) $(wc -c </tmp/rx) $(echo "$t0 $t1" | awk '{print $2 - $1}')"
+	rm -f /tmp/rx
+}
+
+# echo_server PORT: framecheck's UDP echo, in the background.
+echo_server() {
+	pidof framecheck >/dev/null || framecheck echo "$1" </dev/null >/dev/console 2>&1 &
+}
+
+# diag: the domU's network and frontend state, for a failed check's log.
+diag() {
+	echo "---- domU diagnostics"
+	ip addr
+	ip route
+	ip neigh
+	cat /proc/net/dev
+	ps | grep -v ' \['
+	for p in $(pidof xennet-xdp); do
+		echo "xennet-xdp pid $p: $(grep State /proc/$p/status)"
+		for t in /proc/$p/task/*; do
+			echo "  thread ${t##*/} $(cat $t/comm) wchan=$(cat $t/wchan 2>/dev/null) $(grep State $t/status)"
+		done
+	done
+	for f in /run/xennet/*.state; do
+		[ -e "$f" ] && echo "$f:" && cat "$f"
+	done
+	[ -x "$XENNET" ] && pidof xennet-xdp >/dev/null && timeout 10 "$XENNET" stats "$IFNAME"
+	dmesg | tail -n 30
+	echo "---- end of domU diagnostics"
+}

@@ -1,0 +1,205 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * framecheck: do frames of every size cross a link intact, both ways?
+ *
+ *   framecheck echo PORT
+ *       UDP echo server: every datagram received on PORT is sent back as is.
+ *   framecheck send ADDR PORT [MIN MAX]
+ *       For each UDP payload size MIN..MAX (default 18..1472, i.e. Ethernet
+ *       frames of 60..1514 bytes: 14 Ethernet + 20 IPv4 + 8 UDP + payload),
+ *       send one datagram with a pattern that depends on its size and
+ *       sequence number, wait for the echo and compare it byte for byte.
+ *       The don't-fragment bit is set, so each datagram is one frame.
+ *       WINDOW sizes are in flight at a time; a lost one is resent.
+ *       Prints a summary line; exits 0 only if every size came back intact.
+ *
+ * Built statically by scripts/xen/mkinitrd.sh and run inside the real-Xen
+ * guests (the payload is checked, which busybox ping does not do).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ETH_IP_UDP_OVERHEAD (14 + 20 + 8)
+#define HDR 8 /* magic(2) size(2) seq(4) */
+#define TRIES 3
+#define WAIT_MS 1000
+
+static void fill(uint8_t *buf, unsigned size, uint32_t seq)
+{
+	buf[0] = 'X';
+	buf[1] = 'F';
+	buf[2] = size >> 8;
+	buf[3] = size & 0xff;
+	memcpy(buf + 4, &seq, 4);
+	for (unsigned i = HDR; i < size; i++)
+		buf[i] = (uint8_t)(i * 31u + size * 7u + seq);
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int do_echo(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	uint8_t buf[65536];
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	int pmtu = IP_PMTUDISC_DO;
+
+	setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		perror("framecheck: echo: bind");
+		return 1;
+	}
+	for (;;) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(s, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
+
+		if (n >= 0)
+			sendto(s, buf, n, 0, (struct sockaddr *)&from, fl);
+	}
+}
+
+/*
+ * Sizes go in batches of WINDOW datagrams in flight (one at a time would
+ * take a round trip each, slow under emulation); a size whose echo does not
+ * come within WAIT_MS is sent again, up to TRIES times in all.
+ */
+#define WINDOW 32
+
+struct probe {
+	unsigned size;
+	uint32_t seq;
+	int state; /* 0 waiting, 1 intact, 2 corrupt */
+	uint8_t out[1472];
+};
+
+static int do_send(const char *addr, int port, unsigned min, unsigned max)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	static struct probe pr[WINDOW];
+	uint8_t in[4096];
+	unsigned ok = 0, lost = 0, bad = 0, retried = 0, reported = 0;
+	uint32_t seq = 0;
+	int pmtu = IP_PMTUDISC_DO;
+	double t0 = now();
+	int s;
+
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || min < HDR || max > 1472 || min > max) {
+		fprintf(stderr, "framecheck: bad arguments\n");
+		return 2;
+	}
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
+		perror("framecheck: connect");
+		return 2;
+	}
+	setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+
+	for (unsigned base = min; base <= max; base += WINDOW) {
+		unsigned n = max - base + 1 < WINDOW ? max - base + 1 : WINDOW, waiting = n;
+
+		for (unsigned i = 0; i < n; i++) {
+			pr[i].size = base + i;
+			pr[i].state = 0;
+		}
+		for (int t = 0; t < TRIES && waiting; t++) {
+			double deadline;
+
+			for (unsigned i = 0; i < n; i++) {
+				if (pr[i].state)
+					continue;
+				if (t)
+					retried++;
+				pr[i].seq = ++seq;
+				fill(pr[i].out, pr[i].size, pr[i].seq);
+				if (send(s, pr[i].out, pr[i].size, 0) != (ssize_t)pr[i].size && reported++ < 5)
+					fprintf(stderr, "framecheck: send %u bytes: %s\n", pr[i].size, strerror(errno));
+			}
+			deadline = now() + WAIT_MS / 1000.0;
+			while (waiting) {
+				struct pollfd p = { .fd = s, .events = POLLIN };
+				int left = (int)((deadline - now()) * 1000);
+				struct probe *q = NULL;
+				uint32_t rseq;
+				ssize_t r;
+
+				if (left <= 0 || poll(&p, 1, left) <= 0)
+					break;
+				r = recv(s, in, sizeof(in), 0);
+				if (r < HDR)
+					continue;
+				memcpy(&rseq, in + 4, 4);
+				for (unsigned i = 0; i < n && !q; i++)
+					if (pr[i].state == 0 && pr[i].seq == rseq)
+						q = &pr[i];
+				if (!q)
+					continue; /* a late echo of an earlier try */
+				waiting--;
+				if (r == (ssize_t)q->size && memcmp(in, q->out, q->size) == 0) {
+					q->state = 1;
+					continue;
+				}
+				q->state = 2;
+				if (reported++ < 5) {
+					unsigned i = 0;
+
+					while (i < q->size && i < (unsigned)r && in[i] == q->out[i])
+						i++;
+					fprintf(stderr, "framecheck: frame %u: echo of %zd bytes differs at byte %u\n",
+						q->size + ETH_IP_UDP_OVERHEAD, r, i);
+				}
+			}
+		}
+		if (waiting == n) {
+			/* not one echo in the whole batch: the peer or the link is
+			 * gone; don't spend TRIES * WAIT_MS on every batch left */
+			lost += max - base + 1;
+			fprintf(stderr, "framecheck: no echo for frames %u..%u from %s:%d, giving up\n",
+				base + ETH_IP_UDP_OVERHEAD, max + ETH_IP_UDP_OVERHEAD, addr, port);
+			break;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if (pr[i].state == 1)
+				ok++;
+			else if (pr[i].state == 2)
+				bad++;
+			else {
+				lost++;
+				if (reported++ < 5)
+					fprintf(stderr, "framecheck: frame %u: no echo after %d tries\n",
+						pr[i].size + ETH_IP_UDP_OVERHEAD, TRIES);
+			}
+		}
+	}
+	printf("framecheck: frames %u..%u to %s: %u intact, %u corrupt, %u lost, %u resent, %.2f s\n",
+	       min + ETH_IP_UDP_OVERHEAD, max + ETH_IP_UDP_OVERHEAD, addr, ok, bad, lost, retried,
+	       now() - t0);
+	return ok == max - min + 1 ? 0 : 1;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc == 3 && strcmp(argv[1], "echo") == 0)
+		return do_echo(atoi(argv[2]));
+	if ((argc == 4 || argc == 6) && strcmp(argv[1], "send") == 0)
+		return do_send(argv[2], atoi(argv[3]), argc == 6 ? (unsigned)atoi(argv[4]) : 18,
+			       argc == 6 ? (unsigned)atoi(argv[5]) : 1472);
+	fprintf(stderr, "usage: framecheck echo PORT | framecheck send ADDR PORT [MIN MAX]\n");
+	return 2;
+}
