@@ -70,7 +70,7 @@ raw() {    # raw DIR SIZE
 	fi
 }
 
-printf '%-28s %12s %12s %7s\n' "path" "xennet-xdp" "raw AF_XDP" "ratio"
+printf '%-34s %12s %12s %7s\n' "path" "xennet-xdp" "raw AF_XDP" "ratio"
 for dir in rx tx; do
 	for size in 64 1500; do
 		base=$(raw $dir $size)
@@ -78,7 +78,7 @@ for dir in rx tx; do
 			got=$(ours $dir $size $mode)
 			label="$dir $( [ $dir = rx ] && echo backend-\>guest || echo guest-\>backend ) ${size}B $mode"
 			awk -v l="$label" -v g="$got" -v b="$base" 'BEGIN {
-				printf "%-28s %9.3f Mpps %7.3f Mpps %7.2f\n", l, g / 1e6, b / 1e6, (b > 0 ? g / b : 0) }'
+				printf "%-34s %7.3f Mpps %7.3f Mpps %7.2f\n", l, g / 1e6, b / 1e6, (b > 0 ? g / b : 0) }'
 		done
 	done
 done

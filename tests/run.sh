@@ -7,7 +7,7 @@ B=${XENNET_BUILD:-build}
 export XENNET_BUILD=$B
 passed=0 failed=0
 tiers="$*"
-[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="unit e2e xen"
+[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build unit e2e xen"
 
 count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is one failure
 	local log=$1 rc=$2 p f
@@ -20,6 +20,20 @@ count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is on
 
 for tier in $tiers; do
 	case $tier in
+	build)
+		# the whole tree with the other compiler too, warnings as errors
+		for cc in gcc clang; do
+			log=$(mktemp) dir=$(mktemp -d)
+			if make -s CC=$cc B="$dir" all >"$log" 2>&1; then
+				echo "PASS build: make CC=$cc, -Wall -Wextra -Werror"
+				passed=$((passed + 1))
+			else
+				echo "FAIL build: make CC=$cc"
+				tail -n 20 "$log"
+				failed=$((failed + 1))
+			fi
+			rm -rf "$log" "$dir"
+		done ;;
 	unit)
 		for t in "$B"/tests/test_*; do
 			[ -x "$t" ] || continue

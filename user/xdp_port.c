@@ -47,9 +47,23 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 	return fprintf(stderr, "%s", line);
 }
 
+/* libxdp explains in three lines that its multi-program dispatcher cannot
+ * load (on kernels that refuse freplace programs, or without bpffs) and that
+ * it attaches the program alone; xdp_port_open() says so in one. */
+static bool no_dispatcher;
+
 static int quiet_xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	return level == LIBXDP_WARN ? vfprintf(stderr, fmt, ap) : 0;
+	char line[512];
+
+	if (level != LIBXDP_WARN)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (strstr(line, "dispatcher") || strstr(line, "No bpffs found")) {
+		no_dispatcher = true;
+		return 0;
+	}
+	return fprintf(stderr, "%s", line);
 }
 
 static int ensure_bpffs(void)
@@ -110,7 +124,11 @@ static int attach_program(struct xdp_port *port)
 		port->prog = NULL;
 		return (int)err;
 	}
+	no_dispatcher = false;
 	err = xdp_program__attach(port->prog, port->peer_ifindex, XDP_MODE_NATIVE, 0);
+	if (!err && no_dispatcher)
+		fprintf(stderr, "%s: libxdp's dispatcher is unavailable here; xennet_redirect "
+			"is attached to %s alone\n", port->ifname, port->peer);
 	if (err)
 		return (int)err;
 	port->attached = true;

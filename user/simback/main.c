@@ -109,9 +109,25 @@ static int query_text(struct simback *sb, char *buf, size_t size)
 	if (xs_store_read(sb->st, 0, path, &v, &len) == 0)
 		fe = strtoul(v, NULL, 10);
 	free(v);
+	int ring = 0;
+
 	for (int k = 0; k < SIM_MAX_EVTCHN; k++)
 		bound += sb->evt[k].port != 0;
-	return snprintf(buf, size,
+	/* the shared rings' indices: what each side has produced, consumed and
+	 * asked to be woken for (a stalled pair shows here) */
+	if (n->connected)
+		ring = snprintf(buf, size,
+			"rx-ring=req_prod %u req_cons %u req_event %u rsp_prod %u rsp_event %u\n"
+			"tx-ring=req_prod %u req_cons %u req_event %u rsp_prod %u rsp_event %u\n",
+			n->rx.sring->req_prod, n->rx.req_cons, n->rx.sring->req_event,
+			n->rx.sring->rsp_prod, n->rx.sring->rsp_event, n->tx.sring->req_prod,
+			n->tx.req_cons, n->tx.sring->req_event, n->tx.sring->rsp_prod,
+			n->tx.sring->rsp_event);
+	if (ring < 0 || (size_t)ring >= size)
+		ring = 0;
+	buf += ring;
+	size -= (size_t)ring;
+	return ring + snprintf(buf, size,
 		"frontend-state=%lu\nbackend-state=%d\nconnected=%d\ngrants-active=%u\n"
 		"grants-mapped=%u\ngrants-denied=%llu\ngrants-reclaimed=%llu\nevtchn-bound=%d\n"
 		"tx-packets=%llu\ntx-bytes=%llu\ntx-bad=%llu\nrx-packets=%llu\nrx-bytes=%llu\n"

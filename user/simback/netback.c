@@ -452,8 +452,14 @@ bool simnet_final_check(struct simnet *n)
 	if (!n->connected)
 		return false;
 	RING_FINAL_CHECK_FOR_REQUESTS(&n->tx, more);
-	if (!more && (n->tap_fd >= 0 || n->cfg.gen_size) && !RING_HAS_UNCONSUMED_REQUESTS(&n->rx))
-		RING_FINAL_CHECK_FOR_REQUESTS(&n->rx, more);  /* wake us when buffers come */
+	if (more || (n->tap_fd < 0 && !n->cfg.gen_size))
+		return more;
+	/* RX buffers posted since serve_rx() looked: the generator has work
+	 * now (the frontend saw our stale req_event and did not notify); a TAP
+	 * has work when a frame arrives, and its fd is polled for that. */
+	if (RING_HAS_UNCONSUMED_REQUESTS(&n->rx))
+		return n->cfg.gen_size != 0;
+	RING_FINAL_CHECK_FOR_REQUESTS(&n->rx, more);  /* wake us when buffers come */
 	return more;
 }
 
