@@ -35,6 +35,13 @@ static int fail(struct xdp_port *port, const char *what, int err)
 
 /* libbpf and libxdp talk a lot; keep their warnings, minus the notes
  * about ELF sections that libxdp's own metadata sections always cause. */
+/* While libxdp attaches, libbpf's warnings are held back: libxdp first
+ * tries its dispatcher, and on kernels that refuse it the failed load is
+ * expected; they are printed only if the attach fails after all. */
+static bool holding;
+static char held[2048];
+static size_t held_len;
+
 static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -44,6 +51,15 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 	vsnprintf(line, sizeof(line), fmt, ap);
 	if (strstr(line, "skipping unrecognized data section"))
 		return 0;
+	if (holding) {
+		size_t n = strlen(line);
+
+		if (held_len + n < sizeof(held)) {
+			memcpy(held + held_len, line, n + 1);
+			held_len += n;
+		}
+		return 0;
+	}
 	return fprintf(stderr, "%s", line);
 }
 
@@ -125,7 +141,15 @@ static int attach_program(struct xdp_port *port)
 		return (int)err;
 	}
 	no_dispatcher = false;
+	holding = true;
+	held_len = 0;
+	held[0] = 0;
 	err = xdp_program__attach(port->prog, port->peer_ifindex, XDP_MODE_NATIVE, 0);
+	holding = false;
+	if (err)
+		fputs(held, stderr);
+	else if (strstr(held, "xdp-dispatcher") || strstr(held, "xdp_pass"))
+		no_dispatcher = true;
 	if (!err && no_dispatcher)
 		fprintf(stderr, "%s: libxdp's dispatcher is unavailable here; xennet_redirect "
 			"is attached to %s alone\n", port->ifname, port->peer);
