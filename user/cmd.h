@@ -6,6 +6,9 @@
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+int cmd_filter(int argc, char **argv);
 
 /* Where a running instance keeps its pid and counters. */
 #define XENNET_RUN_DIR "/run/xennet"

@@ -52,6 +52,18 @@ static const char *phase_name(enum nf_phase p)
 	return p <= NF_FAILED ? n[p] : "?";
 }
 
+/* The state the frontend has said in XenStore, by phase. */
+static int fe_state_of(enum nf_phase p)
+{
+	switch (p) {
+	case NF_IDLE: case NF_WAIT_INITWAIT: case NF_LOST: return XenbusStateInitialising;
+	case NF_WAIT_CONNECTED: case NF_CONNECTED: return XenbusStateConnected;
+	case NF_CLOSING: return XenbusStateClosing;
+	case NF_CLOSED: case NF_FAILED: return XenbusStateClosed;
+	}
+	return -1;
+}
+
 static void save_state(struct up *u)
 {
 	u->rs.pid = getpid();
@@ -62,6 +74,17 @@ static void save_state(struct up *u)
 	snprintf(u->rs.phase, sizeof(u->rs.phase), "%s", phase_name(u->nf.phase));
 	snprintf(u->rs.poll, sizeof(u->rs.poll), "%s", u->busy ? "busy" : "interrupt");
 	u->rs.evtchn = u->nf.q.evtchn;
+	u->rs.be_domid = u->nf.be_domid;
+	u->rs.mtu = u->nf.mtu;
+	u->rs.be_state = u->nf.be_state;
+	u->rs.fe_state = fe_state_of(u->nf.phase);
+	snprintf(u->rs.mac, sizeof(u->rs.mac), "%02x:%02x:%02x:%02x:%02x:%02x", u->nf.mac[0],
+		 u->nf.mac[1], u->nf.mac[2], u->nf.mac[3], u->nf.mac[4], u->nf.mac[5]);
+	snprintf(u->rs.peer, sizeof(u->rs.peer), "%s", u->peer);
+	/* what the frontend asks for and gets: netfront.c writes these keys */
+	snprintf(u->rs.features, sizeof(u->rs.features), "rx-copy rx-notify no-csum-offload");
+	snprintf(u->rs.rx_mode, sizeof(u->rs.rx_mode), "copy");
+	u->rs.queues = 1;
 	runfile_write_state(u->ifname, &u->rs);
 }
 
@@ -266,8 +289,11 @@ static int event_loop(struct up *u, int sigfd)
 			free(ev);
 			netfront_backend_changed(&u->nf);
 		}
-		if (u->nf.phase == last)
+		if (u->nf.phase == last) {
+			if (u->nf.be_state != u->rs.be_state)
+				save_state(u);
 			continue;
+		}
 		if (u->nf.phase == NF_CONNECTED) {
 			on_connected(u);
 		} else if (u->nf.phase == NF_LOST) {

@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +29,12 @@ int runfile_write_state(const char *ifname, const struct runstate *rs)
 	f = fopen(tmp, "we");
 	if (!f)
 		return -errno;
-	fprintf(f, "pid=%ld\nvif=%u\nsim=%s\nnetns=%s\nbackend=%s\nphase=%s\npoll=%s\nevtchn=%d\n",
-		rs->pid, rs->vif, rs->sim, rs->netns, rs->backend, rs->phase, rs->poll, rs->evtchn);
+	fprintf(f, "pid=%ld\nvif=%u\nsim=%s\nnetns=%s\nbackend=%s\nphase=%s\npoll=%s\nevtchn=%d\n"
+		"backend_domid=%u\nmtu=%u\nfrontend_state=%d\nbackend_state=%d\nmac=%s\npeer=%s\n"
+		"features=%s\nrx_mode=%s\nqueues=%u\n",
+		rs->pid, rs->vif, rs->sim, rs->netns, rs->backend, rs->phase, rs->poll, rs->evtchn,
+		rs->be_domid, rs->mtu, rs->fe_state, rs->be_state, rs->mac, rs->peer, rs->features,
+		rs->rx_mode, rs->queues);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return -errno;
@@ -43,7 +49,7 @@ int runfile_read_state(const char *ifname, struct runstate *rs)
 	FILE *f;
 
 	memset(rs, 0, sizeof(*rs));
-	rs->evtchn = -1;
+	rs->evtchn = rs->fe_state = rs->be_state = -1;
 	path_of(path, sizeof(path), ifname, "state");
 	f = fopen(path, "re");
 	if (!f)
@@ -62,6 +68,24 @@ int runfile_read_state(const char *ifname, struct runstate *rs)
 			rs->vif = (unsigned int)v;
 		else if (!strcmp(line, "evtchn") && !xk_parse_uint(val, 1u << 20, &v))
 			rs->evtchn = (int)v;
+		else if (!strcmp(line, "backend_domid") && !xk_parse_uint(val, 65535, &v))
+			rs->be_domid = (unsigned int)v;
+		else if (!strcmp(line, "mtu") && !xk_parse_uint(val, 65535, &v))
+			rs->mtu = (unsigned int)v;
+		else if (!strcmp(line, "queues") && !xk_parse_uint(val, 64, &v))
+			rs->queues = (unsigned int)v;
+		else if (!strcmp(line, "frontend_state") && !xk_parse_uint(val, 8, &v))
+			rs->fe_state = (int)v;
+		else if (!strcmp(line, "backend_state") && !xk_parse_uint(val, 8, &v))
+			rs->be_state = (int)v;
+		else if (!strcmp(line, "mac"))
+			snprintf(rs->mac, sizeof(rs->mac), "%s", val);
+		else if (!strcmp(line, "peer"))
+			snprintf(rs->peer, sizeof(rs->peer), "%s", val);
+		else if (!strcmp(line, "features"))
+			snprintf(rs->features, sizeof(rs->features), "%s", val);
+		else if (!strcmp(line, "rx_mode"))
+			snprintf(rs->rx_mode, sizeof(rs->rx_mode), "%s", val);
 		else if (!strcmp(line, "sim"))
 			snprintf(rs->sim, sizeof(rs->sim), "%s", val);
 		else if (!strcmp(line, "netns"))
@@ -123,4 +147,28 @@ void runfile_remove(const char *ifname)
 	unlink(path);
 	path_of(path, sizeof(path), ifname, "stats");
 	unlink(path);
+}
+
+int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs))
+{
+	struct dirent **ents;
+	int n = scandir(XENNET_RUN_DIR, &ents, NULL, alphasort), count = 0;
+
+	if (n < 0)
+		return errno == ENOENT ? 0 : -errno;
+	for (int i = 0; i < n; i++) {
+		char *dot = strrchr(ents[i]->d_name, '.');
+		struct runstate rs;
+
+		if (dot && !strcmp(dot, ".state")) {
+			*dot = '\0';
+			if (runfile_read_state(ents[i]->d_name, &rs) == 0 && kill((pid_t)rs.pid, 0) == 0) {
+				fn(ents[i]->d_name, &rs);
+				count++;
+			}
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return count;
 }

@@ -16,6 +16,14 @@ struct runstate {
 	char phase[32];
 	char poll[16];
 	int evtchn;
+	/* for `status` */
+	unsigned int be_domid, mtu;
+	int fe_state, be_state;      /* xenbus states, -1 if unknown */
+	char mac[18];
+	char peer[16];
+	char features[96];           /* what is in effect, space-separated */
+	char rx_mode[8];             /* "copy" */
+	unsigned int queues;
 };
 
 int runfile_write_state(const char *ifname, const struct runstate *rs);
@@ -25,5 +33,8 @@ int runfile_read_state(const char *ifname, struct runstate *rs);
 struct xennet_stats_file *runfile_map_stats(const char *ifname, int writable);
 void runfile_unmap_stats(struct xennet_stats_file *f);
 void runfile_remove(const char *ifname);
+/* Call fn for every running instance (state file and a live pid), in name
+ * order; returns how many, or -errno if /run/xennet can't be read. */
+int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs));
 
 #endif

@@ -27,7 +27,7 @@ static struct nl_sock *nl_open(void)
 }
 
 /* Run fn(arg) with the calling thread in netns (NULL: here). */
-static int in_netns(const char *netns, int (*fn)(void *), void *arg)
+int veth_in_netns(const char *netns, int (*fn)(void *), void *arg)
 {
 	char path[128];
 	int self, target, ret;
@@ -106,7 +106,7 @@ int veth_ifindex(const char *name, const char *netns)
 {
 	struct link_op op = { .name = name };
 
-	return in_netns(netns, ifindex_here, &op);
+	return veth_in_netns(netns, ifindex_here, &op);
 }
 
 /* The guest-facing end: no TX checksum offload (a frame the XDP program
@@ -184,7 +184,7 @@ int veth_create(const char *ifname, const char *peer, const uint8_t mac[6], unsi
 	}
 	/* the peer carries no stack traffic of its own */
 	write_sysctl("/proc/sys/net/ipv6/conf/%s/disable_ipv6", peer, "1");
-	err = in_netns(netns, guest_end_setup, &op);
+	err = veth_in_netns(netns, guest_end_setup, &op);
 	if (err < 0)
 		veth_delete(peer);
 out:

@@ -16,4 +16,8 @@ int veth_set_up(const char *name, bool up);
 /* ifindex of name, in netns if not NULL; -errno if absent. */
 int veth_ifindex(const char *name, const char *netns);
 
+/* Run fn(arg) with the calling thread in the `ip netns` namespace netns
+ * (NULL: here), then come back; fn's return value, or -errno. */
+int veth_in_netns(const char *netns, int (*fn)(void *), void *arg);
+
 #endif

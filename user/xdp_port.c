@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "veth.h"
+#include "xdp_info.h"
 #include "xdp_port.h"
 #include "xennet_redirect.skel.h"
 
@@ -112,17 +113,11 @@ static int pin_maps(struct xdp_port *port)
 	return 0;
 }
 
+/* Our pins and those of the filters attached to the interface (below it). */
 static int unpin_dir(const char *dir)
 {
-	static const char *const names[] = { "xennet_stats", "xennet_xsks" };
-	char path[160];
-	int n = 0;
+	int n = xdp_info_rm_pins(dir);
 
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		n += unlink(path) == 0;
-	}
-	n += rmdir(dir) == 0;
 	rmdir(BPFFS "/xennet");   /* only if empty */
 	return n;
 }

@@ -11,7 +11,12 @@ static const struct {
 } cmds[] = {
 	{ "up", cmd_up, "up [--vif N] [--ifname NAME] [--sim SOCKET] [--netns NS] [--poll interrupt|busy] [--timeout S]" },
 	{ "down", cmd_down, "down [--ifname NAME]" },
-	{ "stats", cmd_stats, "stats [IFNAME] [--json]" },
+	{ "status", cmd_status, "status [IFNAME] [--json]" },
+	{ "stats", cmd_stats, "stats [IFNAME] [--interval S [--count N]] [--json]" },
+	{ "list", cmd_list, "list [--sim SOCKET] [--json]" },
+	{ "filter", cmd_filter, "filter attach IFNAME OBJ [--prog NAME] [--priority N]\n"
+				"  filter detach IFNAME (--prog NAME | --all)\n"
+				"  filter list [IFNAME]" },
 };
 
 static void usage(FILE *f)
