@@ -57,7 +57,7 @@ $(B)/%.bpf.o: bpf/%.bpf.c $(wildcard include/*.h) | deps-ok
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(B)/filters/%.bpf.o: bpf/filters/%.bpf.c $(wildcard include/*.h) | deps-ok
+$(B)/filters/%.bpf.o: bpf/filters/%.bpf.c $(wildcard include/*.h) $(wildcard bpf/filters/*.h) | deps-ok
 	@mkdir -p $(dir $@)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 

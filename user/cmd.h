@@ -18,6 +18,8 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 int cmd_parse_uint(const char *cmd, const char *opt, const char *s, unsigned long max, unsigned long *out);
 /* A usable interface name: 1..13 chars of [A-Za-z0-9_.-] (room for the peer suffix). */
 int cmd_valid_ifname(const char *s);
+/* Read-side commands say one line on failure; libbpf and libxdp, quiet. */
+void cmd_quiet_bpf_libs(void);
 /* The peer of ifname: ifname + "-p". */
 void cmd_peer_name(const char *ifname, char peer[16]);
 

@@ -28,19 +28,6 @@
 #include "veth.h"
 #include "xdp_info.h"
 
-/* libbpf and libxdp explain failures at length; the command says one line. */
-static int silent_bpf(enum libbpf_print_level l, const char *f, va_list ap)
-{
-	(void)l; (void)f; (void)ap;
-	return 0;
-}
-
-static int silent_xdp(enum libxdp_print_level l, const char *f, va_list ap)
-{
-	(void)l; (void)f; (void)ap;
-	return 0;
-}
-
 /* ifname must be the guest-facing interface of a running instance. */
 static int ours(const char *ifname, struct runstate *rs)
 {
@@ -368,8 +355,7 @@ static int do_list(int argc, char **argv)
 
 int cmd_filter(int argc, char **argv)
 {
-	libbpf_set_print(silent_bpf);
-	libxdp_set_print(silent_xdp);
+	cmd_quiet_bpf_libs();
 	opterr = 0;
 	if (argc < 2)
 		return cmd_usage_error("filter", "usage: filter attach|detach|list ...");

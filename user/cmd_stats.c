@@ -45,12 +45,6 @@ struct snap {
 	} filt[MAX_FILT];
 };
 
-static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
-{
-	(void)l; (void)f; (void)ap;
-	return 0;
-}
-
 /* The filters' counter maps: per-CPU arrays of {packets, passed, dropped}
  * pinned below the interface's directory. */
 static void read_filters(struct snap *s)
@@ -234,7 +228,7 @@ int cmd_stats(int argc, char **argv)
 	int c, ret = 0;
 	double t_prev = 0;
 
-	libbpf_set_print(quiet);
+	cmd_quiet_bpf_libs();
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {

@@ -17,18 +17,6 @@
 
 static json_object *out;   /* --json: the array being built */
 
-static int quiet(enum libbpf_print_level l, const char *f, va_list ap)
-{
-	(void)l; (void)f; (void)ap;
-	return 0;
-}
-
-static int quiet_xdp(enum libxdp_print_level l, const char *f, va_list ap)
-{
-	(void)l; (void)f; (void)ap;
-	return 0;
-}
-
 static const char *state_name(int st)
 {
 	return st < 0 ? "unknown" : xb_state_name(st);
@@ -126,8 +114,7 @@ int cmd_status(int argc, char **argv)
 	struct runstate rs;
 	int c, n;
 
-	libbpf_set_print(quiet);
-	libxdp_set_print(quiet_xdp);
+	cmd_quiet_bpf_libs();
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'j')

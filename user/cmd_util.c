@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdarg.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
 #include <stdio.h>
 #include <string.h>
 #include "cmd.h"
@@ -38,4 +40,22 @@ int cmd_valid_ifname(const char *s)
 void cmd_peer_name(const char *ifname, char peer[16])
 {
 	snprintf(peer, 16, "%.13s-p", ifname);
+}
+
+static int silent_bpf(enum libbpf_print_level l, const char *f, va_list ap)
+{
+	(void)l; (void)f; (void)ap;
+	return 0;
+}
+
+static int silent_xdp(enum libxdp_print_level l, const char *f, va_list ap)
+{
+	(void)l; (void)f; (void)ap;
+	return 0;
+}
+
+void cmd_quiet_bpf_libs(void)
+{
+	libbpf_set_print(silent_bpf);
+	libxdp_set_print(silent_xdp);
 }

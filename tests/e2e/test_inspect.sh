@@ -1,0 +1,145 @@
+#!/bin/bash
+# Inspection and user filters (issue: custom XDP filters, bpftool, status and
+# stats): status/list/stats in text and JSON, bpftool on our pins, a port
+# filter attached to xennet0 that drops exactly the denied traffic, every
+# error case of `filter`, and pins gone after detach and down.
+. "$(dirname "$0")/lib.sh"
+make_netns || exit 1
+FILT=$PWD/$B/filters
+PIN=/sys/fs/bpf/xennet/$IFN
+N=1000
+
+start_sim --tap wire0 || exit 1
+start_up --netns "$GUEST" --timeout 5
+wait_log "$T/up.log" "connected to backend" || { fail "connect"; finish; exit 1; }
+inw ip addr add $WIRE_IP/24 dev wire0 && ing ip addr add $GUEST_IP/24 dev $IFN &&
+	ing ip link set $IFN up || fail "addresses"
+check "ping wire -> guest" inw ping -q -c 3 -i 0.2 -W 2 $GUEST_IP
+
+# 1. status
+"$XN" status >"$T/status" 2>&1
+check "status: names backend, both states Connected, evtchn 7" sh -c \
+	"grep -q 'backend .*/local/domain/0/backend/vif/1/0 (domain 0)' $T/status &&
+	 grep -q 'frontend Connected, backend Connected' $T/status && grep -q 'event channel *7' $T/status"
+"$XN" status --json >"$T/status.json"
+check "status --json: parses, documented fields match" jq -e \
+	'length == 1 and .[0].ifname == "xennet0" and .[0].vif == 0 and .[0].backend_domid == 0 and
+	 .[0].frontend_state == "Connected" and .[0].backend_state == "Connected" and
+	 (.[0].features | index("rx-copy")) != null and .[0].event_channels == [7] and
+	 .[0].rx_mode == "copy" and .[0].poll == "interrupt" and .[0].queues == 1 and
+	 .[0].mac == "00:16:3e:00:00:01" and .[0].mtu == 1500 and .[0].peer == "xennet0-p" and
+	 .[0].peer_programs[0].name == "xennet_redirect" and .[0].guest_programs == []' "$T/status.json"
+
+# 2. list
+"$XN" list --sim "$SOCK" --json >"$T/list.json"
+check "list --json: vif 0, its backend, states and MAC" jq -e \
+	'length == 1 and .[0].vif == 0 and .[0].backend == "/local/domain/0/backend/vif/1/0" and
+	 .[0].backend_state == "Connected" and .[0].frontend_state == "Connected" and
+	 .[0].mac == "00:16:3e:00:00:01" and .[0].mac_valid == true' "$T/list.json"
+check "list: one line per vif" sh -c "'$XN' list --sim '$SOCK' | grep -q '^0 .*Connected .*00:16:3e:00:00:01'"
+
+# 3. bpftool reaches our maps by path, with field names
+bpftool map dump pinned "$PIN/xennet_stats" >"$T/dump" 2>&1
+check "bpftool map dump of xennet_stats prints field names" \
+	sh -c "grep -q '\"packets\"' $T/dump && grep -q '\"redirected\"' $T/dump"
+check "every program we load is named xennet_*" sh -c \
+	"bpftool prog show | grep -q 'name xennet_redirect'"
+
+# udp N PORT: N datagrams wire -> guest:PORT, in bursts of N/10 that no
+# queue on the way overflows; prints what the receiver got
+udp() {
+	ing "$TOOLS/udpburst" recv "$2" "$1" 1000 >"$T/udp.$2" &
+	local r=$! i
+	wait_log "$T/udp.$2" ready 5 >/dev/null || return 1
+	for i in $(seq 10); do
+		inw "$TOOLS/udpburst" send $GUEST_IP "$2" $(($1 / 10)) 64 >/dev/null
+		sleep 0.02
+	done
+	wait $r
+	tail -1 "$T/udp.$2" | awk '{ print $2 }'
+}
+stat_json() { "$XN" stats "$IFN" --json | jq -r "$1"; }
+
+# 4. stats: counters match the traffic sent
+r0=$(stat_json '.[0].counters.rx_packets') b0=$(query rx-packets)
+got=$(udp $N 7002)
+sleep 0.2
+r1=$(stat_json '.[0].counters.rx_packets') b1=$(query rx-packets)
+echo "# stats: $N sent to the guest, backend delivered $((b1 - b0)), rx_packets +$((r1 - r0)), receiver got $got"
+check "stats --json: rx_packets grew by what the backend delivered" [ $((r1 - r0)) = $((b1 - b0)) ]
+check "stats --json: ... which is what was sent (plus at most a few ARP)" \
+	eval '[ $((r1 - r0)) -ge $N ] && [ $((r1 - r0)) -le $((N + 4)) ] && [ "$got" = $N ]'
+check "stats --json: xdp counters of xennet_redirect" \
+	sh -c "'$XN' stats $IFN --json | jq -e '.[0].xdp.program == \"xennet_redirect\" and .[0].xdp.redirected > 0 and .[0].xdp.packets >= .[0].xdp.redirected' >/dev/null"
+"$XN" stats "$IFN" --interval 1 --count 2 --json >"$T/rates" 2>&1
+check "stats --interval 1 --count 2: two reports with rates" \
+	sh -c "[ \$(wc -l <$T/rates) = 2 ] && jq -e '.[0].interval_s > 0.5 and (.[0].rates | has(\"rx_pps\") and has(\"tx_bps\"))' $T/rates >/dev/null"
+
+# 5. filter errors: one line, non-zero, nothing attached
+printf 'int x;\n' >"$T/empty.c"
+clang -target bpf -O2 -c "$T/empty.c" -o "$T/noprog.o"
+err_case() {  # err_case NAME EXPECTED-TEXT ARGS...
+	local name=$1 want=$2 rc
+	shift 2
+	"$XN" filter "$@" >"$T/out" 2>&1; rc=$?
+	check "filter error, $name: non-zero, one line naming it" \
+		eval '[ $rc != 0 ] && [ "$(wc -l <"$T/out")" = 1 ] && grep -q -- "$want" "$T/out"'
+	check "filter error, $name: nothing attached" sh -c "! ip netns exec $GUEST ip link show $IFN | grep -q xdp"
+}
+err_case "missing object" "can't read $T/nosuch.o" attach $IFN "$T/nosuch.o"
+err_case "not a BPF object" "not a BPF object" attach $IFN /etc/hostname
+err_case "no XDP program" "has no XDP program" attach $IFN "$T/noprog.o"
+err_case "no such program" "no XDP program named 'nope'" attach $IFN "$FILT/xennet_port_deny.bpf.o" --prog nope
+err_case "not our interface" "lo: not an interface of a running xennet-xdp instance" attach lo "$FILT/xennet_port_deny.bpf.o"
+err_case "detach with none attached" "no filter is attached" detach $IFN --all
+err_case "bad usage" "usage: filter detach" detach $IFN
+
+# 6. the port filter: exactly the denied packets are dropped
+"$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o" --priority 10 >"$T/out" 2>&1
+check "filter attach: attached, maps pinned" sh -c \
+	"grep -q 'attached xennet_port_deny' $T/out && [ -e $PIN/xennet_port_deny/xennet_denyport ]"
+check "filter list shows it with its priority" sh -c "'$XN' filter list $IFN | grep -q '10 *xennet_port_deny'"
+check "xdp-loader status xennet0 shows it" sh -c "ip netns exec $GUEST xdp-loader status $IFN | grep -q xennet_port_deny"
+check "status --json lists it on the guest side" \
+	sh -c "'$XN' status --json | jq -e '.[0].guest_programs[0].name == \"xennet_port_deny\"' >/dev/null"
+# deny UDP 7001: key {port 7001 host order, proto 17, pad}
+check "bpftool map update adds a rule at run time" bpftool map update pinned \
+	"$PIN/xennet_port_deny/xennet_denyport" key 0x59 0x1b 0x11 0x00 value 0 0 0 0 0 0 0 0
+d=$(udp $N 7001)
+a=$(udp $N 7002)
+hits=$(bpftool -j map lookup pinned "$PIN/xennet_port_deny/xennet_denyport" key 0x59 0x1b 0x11 0x00 |
+	jq '.formatted.value.hits // .value.hits')
+fdrop=$(stat_json '[.[0].filters[] | select(.program == "xennet_port_deny") | .dropped] | add')
+echo "# port filter: denied port got $d of $N, allowed got $a of $N; rule hits $hits, stats says $fdrop dropped"
+check "port filter: denied port receives nothing" [ "$d" = 0 ]
+check "port filter: allowed port receives all" [ "$a" = $N ]
+check "port filter: the rule's map counted exactly the denied packets" [ "$hits" = $N ]
+check "port filter: stats shows the filter's drops" [ "$fdrop" = $N ]
+
+# 7. a second filter needs libxdp's dispatcher; where the kernel refuses it,
+# the attach fails in one line and the first filter stays as it was
+"$XN" filter attach $IFN "$FILT/xennet_prefix.bpf.o" --priority 5 >"$T/out" 2>&1; rc=$?
+if [ $rc = 0 ]; then
+	check "second filter: runs in priority order" sh -c \
+		"'$XN' filter list $IFN | awk '/xennet_/ { print \$2 }' | tr '\n' ' ' | grep -q '^xennet_prefix xennet_port_deny'"
+	"$XN" filter detach $IFN --prog xennet_prefix >/dev/null
+else
+	check "second filter without a dispatcher: one line saying why" \
+		eval '[ "$(wc -l <"$T/out")" = 1 ] && grep -q "dispatcher" "$T/out"'
+	check "second filter refused: first still attached, no pins of the second" sh -c \
+		"'$XN' filter list $IFN | grep -q xennet_port_deny && [ ! -e $PIN/xennet_prefix ]"
+fi
+
+# 8. detach restores delivery and removes the pins
+"$XN" filter detach $IFN --prog xennet_port_deny >"$T/out" 2>&1
+check "filter detach: detached, pins gone" sh -c "grep -q 'detached xennet_port_deny' $T/out && [ ! -e $PIN/xennet_port_deny ]"
+d=$(udp $N 7001)
+check "after detach the denied port receives again ($d of $N)" [ "$d" = $N ]
+
+# 9. down removes a filter's pins with everything else
+"$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o" >/dev/null 2>&1
+stop_up; rc=$?
+check "exit 0 with a filter attached ($rc)" [ "$rc" = 0 ]
+check "nothing left behind, filter pins included" no_leftovers
+stop_sim
+finish
