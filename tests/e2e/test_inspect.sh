@@ -21,7 +21,7 @@ check "ping wire -> guest" inw ping -q -c 3 -i 0.2 -W 2 $GUEST_IP
 check "status: names backend, both states Connected, evtchn 7" sh -c \
 	"grep -q 'backend .*/local/domain/0/backend/vif/1/0 (domain 0)' $T/status &&
 	 grep -q 'frontend Connected, backend Connected' $T/status && grep -q 'event channel *7' $T/status"
-"$XN" status --json >"$T/status.json"
+check "status --json: exit 0" eval '"$XN" status --json >"$T/status.json"'
 check "status --json: parses, documented fields match" jq -e \
 	'length == 1 and .[0].ifname == "xennet0" and .[0].vif == 0 and .[0].backend_domid == 0 and
 	 .[0].frontend_state == "Connected" and .[0].backend_state == "Connected" and
@@ -31,7 +31,7 @@ check "status --json: parses, documented fields match" jq -e \
 	 .[0].peer_programs[0].name == "xennet_redirect" and .[0].guest_programs == []' "$T/status.json"
 
 # 2. list
-"$XN" list --sim "$SOCK" --json >"$T/list.json"
+check "list --json: exit 0" eval '"$XN" list --sim "$SOCK" --json >"$T/list.json"'
 check "list --json: vif 0, its backend, states and MAC" jq -e \
 	'length == 1 and .[0].vif == 0 and .[0].backend == "/local/domain/0/backend/vif/1/0" and
 	 .[0].backend_state == "Connected" and .[0].frontend_state == "Connected" and
@@ -71,7 +71,7 @@ check "stats --json: ... which is what was sent (plus at most a few ARP)" \
 	eval '[ $((r1 - r0)) -ge $N ] && [ $((r1 - r0)) -le $((N + 4)) ] && [ "$got" = $N ]'
 check "stats --json: xdp counters of xennet_redirect" \
 	sh -c "'$XN' stats $IFN --json | jq -e '.[0].xdp.program == \"xennet_redirect\" and .[0].xdp.redirected > 0 and .[0].xdp.packets >= .[0].xdp.redirected' >/dev/null"
-"$XN" stats "$IFN" --interval 1 --count 2 --json >"$T/rates" 2>&1
+check "stats --interval: exit 0" eval '"$XN" stats "$IFN" --interval 1 --count 2 --json >"$T/rates"'
 check "stats --interval 1 --count 2: two reports with rates" \
 	sh -c "[ \$(wc -l <$T/rates) = 2 ] && jq -e '.[0].interval_s > 0.5 and (.[0].rates | has(\"rx_pps\") and has(\"tx_bps\"))' $T/rates >/dev/null"
 
