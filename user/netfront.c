@@ -76,6 +76,12 @@ int netfront_probe(struct netfront *nf, struct plat *p, unsigned int vif, const 
 	} else if (ret == -EINVAL) {
 		nf_log(nf, "mtu in %s/mtu is not a number", nf->fe_dir);
 		return -1;
+	} else if (ret == 0 && v > NF_DEFAULT_MTU) {
+		/* a frame must fit one granted page: larger ones need feature-sg
+		 * (several slots per packet), which we do not negotiate; Linux
+		 * netfront clamps the same way without SG */
+		nf_log(nf, "mtu %lu needs scatter-gather, which xennet-xdp does not use; using %u", v,
+		       NF_DEFAULT_MTU);
 	} else if (ret == 0) {
 		nf->mtu = (unsigned int)v;
 	}

@@ -94,6 +94,26 @@ check "unsupported request: zero grants, no channel" [ "$(query grants-active)/$
 check "unsupported request: nothing left behind" no_leftovers
 stop_sim
 
+# 8c. the mtu key: honoured up to 1500; above, a frame would not fit one
+# granted page without scatter-gather, so 1500 and a line saying why; junk
+# is refused before anything is shared
+for m in 1400 9000; do
+	start_sim --mtu $m || exit 1
+	start_up --netns "$GUEST" --timeout 5
+	want=$m; [ $m = 9000 ] && want=1500
+	check "mtu $m: connects" wait_log "$T/up.log" "connected to backend"
+	check "mtu $m: xennet0 has mtu $want" sh -c "ip netns exec $GUEST ip link show $IFN | grep -q 'mtu $want '"
+	[ $m = 9000 ] && check "mtu 9000: says it uses 1500" grep -q "mtu 9000 needs scatter-gather.*using 1500" "$T/up.log"
+	stop_up
+	stop_sim
+done
+start_sim || exit 1
+XENSTORED_PATH=$SOCK xenstore-write /local/domain/1/device/vif/0/mtu 15x0
+"$XN" up --sim "$SOCK" --timeout 3 >"$T/out" 2>&1; rc=$?
+check "mtu junk: non-zero, one line naming it" eval '[ $rc != 0 ] && grep -q "mtu in device/vif/0/mtu is not a number" "$T/out"'
+check "mtu junk: zero grants, nothing left behind" eval '[ "$(query grants-active)" = 0 ] && no_leftovers'
+stop_sim
+
 # 9. bad input from the user: one line, exit 2, nothing done
 for args in "--vif abc" "--vif -1" "--poll sometimes" "--ifname this-name-is-too-long" "--timeout 0" "--bogus" "extra"; do
 	# shellcheck disable=SC2086
