@@ -114,6 +114,18 @@ check "mtu junk: non-zero, one line naming it" eval '[ $rc != 0 ] && grep -q "mt
 check "mtu junk: zero grants, nothing left behind" eval '[ "$(query grants-active)" = 0 ] && no_leftovers'
 stop_sim
 
+# 8d. a connection that says nothing must not hold up the simulator (it
+# used to wait up to 2 s for the first bytes of each new connection)
+start_sim || exit 1
+sleep 3 | ncat -U "$SOCK" >/dev/null 2>&1 &
+silent=$!
+sleep 0.2
+t0=$(date +%s%N); st=$(query backend-state); t1=$(date +%s%N)
+check "silent client: simulator still answers at once ($(( (t1 - t0) / 1000000 )) ms)" \
+	eval '[ "$st" = 2 ] && [ $(( (t1 - t0) / 1000000 )) -lt 1000 ]'
+kill $silent 2>/dev/null; wait $silent 2>/dev/null
+stop_sim
+
 # 9. bad input from the user: one line, exit 2, nothing done
 for args in "--vif abc" "--vif -1" "--poll sometimes" "--ifname this-name-is-too-long" "--timeout 0" "--bogus" "extra"; do
 	# shellcheck disable=SC2086

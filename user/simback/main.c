@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include "fdpass.h"
 #include "mac.h"
@@ -24,6 +26,8 @@
 #include "xs_server.h"
 
 #define MAX_CTL 8
+#define MAX_PEND 4               /* accepted, not classified yet */
+#define PEND_MS 2000             /* how long one may stay silent */
 #define MAX_PFD 64
 
 struct simback {
@@ -35,6 +39,8 @@ struct simback {
 	struct sim_evtchn evt[SIM_MAX_EVTCHN];
 	int next_port;
 	int ctl[MAX_CTL];
+	int pend[MAX_PEND];
+	long pend_until[MAX_PEND];
 	int guest_ctl;            /* the control connection that handed us the grant table */
 	struct simnet net;
 	bool verbose;
@@ -219,16 +225,45 @@ static void ctl_handle(struct simback *sb, int i)
 		ctl_close(sb, i);
 }
 
-/* A new connection: control if it starts with XSIM_MAGIC, else XenStore. */
+static long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A new connection waits, without holding up the loop, until its first
+ * four bytes say what it is. */
 static void accept_conn(struct simback *sb)
 {
-	int fd = accept4(sb->lfd, NULL, NULL, SOCK_CLOEXEC), slot = -1;
-	struct pollfd p = { .fd = fd, .events = POLLIN };
-	uint32_t magic = 0;
+	int fd = accept4(sb->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return;
-	if (poll(&p, 1, 2000) != 1 || recv(fd, &magic, sizeof(magic), MSG_PEEK | MSG_WAITALL) != 4) {
+	for (int i = 0; i < MAX_PEND; i++) {
+		if (sb->pend[i] < 0) {
+			sb->pend[i] = fd;
+			sb->pend_until[i] = now_ms() + PEND_MS;
+			return;
+		}
+	}
+	close(fd);   /* too many silent connections at once */
+}
+
+/* Control if it starts with XSIM_MAGIC, else XenStore; blocking from now on. */
+static void classify(struct simback *sb, int i)
+{
+	int fd = sb->pend[i], slot = -1;
+	uint32_t magic = 0;
+	ssize_t n = recv(fd, &magic, sizeof(magic), MSG_PEEK | MSG_DONTWAIT);
+
+	if (n < 0 && (errno == EAGAIN || errno == EINTR) && now_ms() < sb->pend_until[i])
+		return;
+	if (n >= 0 && n < 4 && n != 0 && now_ms() < sb->pend_until[i])
+		return;   /* part of the first message: wait for the rest */
+	sb->pend[i] = -1;
+	if (n != 4 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
 		close(fd);
 		return;
 	}
@@ -236,9 +271,9 @@ static void accept_conn(struct simback *sb)
 		xs_server_add_conn(sb->srv, fd);
 		return;
 	}
-	for (int i = 0; i < MAX_CTL && slot < 0; i++)
-		if (sb->ctl[i] < 0)
-			slot = i;
+	for (int k = 0; k < MAX_CTL && slot < 0; k++)
+		if (sb->ctl[k] < 0)
+			slot = k;
 	if (slot < 0) {
 		close(fd);
 		return;
@@ -262,6 +297,11 @@ static int run(struct simback *sb)
 		nctl_base = n;
 		for (int i = 0; i < MAX_CTL; i++)
 			pfd[n++] = (struct pollfd){ .fd = sb->ctl[i], .events = POLLIN };
+		for (int i = 0; i < MAX_PEND; i++) {
+			pfd[n++] = (struct pollfd){ .fd = sb->pend[i], .events = POLLIN };
+			if (sb->pend[i] >= 0 && timeout < 0)
+				timeout = 100;   /* to drop it when it stays silent */
+		}
 		nevt_base = n;
 		if (sb->net.chan) {
 			pfd[n++] = (struct pollfd){ .fd = sb->net.chan->to_back, .events = POLLIN };
@@ -275,6 +315,9 @@ static int run(struct simback *sb)
 			return -1;
 		if (pfd[1].revents & POLLIN)
 			return 0;
+		for (int i = 0; i < MAX_PEND; i++)
+			if (sb->pend[i] >= 0)
+				classify(sb, i);   /* ready, or past its time */
 		if (pfd[0].revents & POLLIN)
 			accept_conn(sb);
 		for (int i = 0; i < MAX_CTL; i++)
@@ -412,6 +455,8 @@ int main(int argc, char **argv)
 	}
 	for (int i = 0; i < MAX_CTL; i++)
 		sb.ctl[i] = -1;
+	for (int i = 0; i < MAX_PEND; i++)
+		sb.pend[i] = -1;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
