@@ -229,6 +229,14 @@ if ! connected connect; then
 fi
 dump_xs "connected"
 
+if [ "$MODE" = xennet ]; then
+	if domu 30 xennet_inspect && [ "$(last_line)" = ok ]; then
+		pass list-and-status
+	else
+		fail list-and-status "$(one_line "$OUT")"
+	fi
+fi
+
 step ping
 # 2. Ping both ways.
 ping_domu ping-domu-to-dom0

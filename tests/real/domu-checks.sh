@@ -64,6 +64,17 @@ xennet_down() {
 	done
 }
 
+# xennet_inspect: the read-side commands on real Xen; last line "ok" when
+# list and status both see vif 0 Connected to backend domain 0.
+xennet_inspect() {
+	"$XENNET" list || return 1
+	"$XENNET" status "$IFNAME" || return 1
+	"$XENNET" list | grep -q '^0 .*Connected *Connected' || { echo "list: vif 0 not Connected"; return 1; }
+	"$XENNET" status "$IFNAME" | grep -q 'frontend Connected, backend Connected' ||
+		{ echo "status: not Connected"; return 1; }
+	echo ok
+}
+
 # make_blob MB: a random file of MB MiB served by busybox httpd on :8080;
 # prints its sha256.
 make_blob() {

@@ -303,10 +303,14 @@ static void probe_rejects(void **state)
 	}
 	xs_store_rm(f->st, 0, FE "/mac");
 	assert_int_equal(netfront_probe(&nf, &f->base, 0, "xennet0"), -1);
-	put(f, FE "/mtu", "9000");
+	put(f, FE "/mtu", "1400");
 	put(f, FE "/mac", "00:16:3e:00:00:02");
 	assert_int_equal(netfront_probe(&nf, &f->base, 0, "xennet0"), 0);
-	assert_int_equal(nf.mtu, 9000);
+	assert_int_equal(nf.mtu, 1400);
+	/* above 1500 a frame would not fit one page without scatter-gather */
+	put(f, FE "/mtu", "9000");
+	assert_int_equal(netfront_probe(&nf, &f->base, 0, "xennet0"), 0);
+	assert_int_equal(nf.mtu, 1500);
 }
 
 int main(void)
