@@ -230,7 +230,8 @@ fi
 dump_xs "connected"
 
 if [ "$MODE" = xennet ]; then
-	if domu 30 xennet_inspect && [ "$(last_line)" = ok ]; then
+	# (the agent's output comes back through xenstore with \n for newlines)
+	if domu 30 xennet_inspect && case $OUT in *ok) true ;; *) false ;; esac; then
 		pass list-and-status
 	else
 		fail list-and-status "$(one_line "$OUT")"
