@@ -150,6 +150,16 @@ if [ -n "${XENNET_BIN:-}" ]; then
 		[ -d "$d" ] && mkdir -p "$T$d" && cp "$d"/xdp-dispatcher.o "$d"/xsk_def_xdp_prog*.o "$T$d/" 2>/dev/null
 	done
 	ldd "$XENNET_BIN" | sed -n 's/^\t*/  domU: /; s/ (0x[0-9a-f]*)$//p' >&2
+	# the example filters built beside it, and the tools users inspect
+	# them with: the filter-chain check runs them under libxdp's dispatcher
+	fdir=$(dirname "$XENNET_BIN")/filters
+	if [ -d "$fdir" ]; then
+		mkdir -p "$T/usr/lib/xennet-xdp/filters"
+		cp "$fdir"/*.bpf.o "$T/usr/lib/xennet-xdp/filters/"
+	fi
+	for b in /usr/sbin/xdp-loader /usr/sbin/bpftool; do
+		[ -x "$b" ] && add_bin "$T" "$b" "$b" host
+	done
 fi
 cpio_gz "$T" "$IMG_DIR/domu.gz"
 

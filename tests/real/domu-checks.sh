@@ -75,6 +75,36 @@ xennet_inspect() {
 	echo ok
 }
 
+# The example filters on the guest-facing interface, under libxdp's
+# dispatcher (this kernel loads freplace programs): xennet_port_deny at
+# priority 10 denying TCP 8080, xennet_prefix at 20 with an empty deny-list.
+FILTERS=/usr/lib/xennet-xdp/filters
+PIN=/sys/fs/bpf/xennet/$IFNAME
+filter_chain_up() {
+	"$XENNET" filter attach "$IFNAME" $FILTERS/xennet_port_deny.bpf.o --priority 10 || return 1
+	"$XENNET" filter attach "$IFNAME" $FILTERS/xennet_prefix.bpf.o --priority 20 || return 1
+	# TCP 8080 = 0x1f90: key {port, host order; proto 6; pad}
+	bpftool map update pinned $PIN/xennet_port_deny/xennet_denyport \
+		key 0x90 0x1f 0x06 0x00 value 0 0 0 0 0 0 0 0 || return 1
+	xdp-loader status "$IFNAME" | grep -E 'dispatcher|xennet_'
+	"$XENNET" filter list "$IFNAME" | awk '/xennet_/ { printf "order %s %s\n", $1, $2 }'
+}
+# filter_counts: "PORT_DROPPED PREFIX_PACKETS PREFIX_DROPPED" (the filters'
+# counters also go to the console, for the log)
+filter_counts() {
+	"$XENNET" stats "$IFNAME" | grep '^filter' >/dev/console
+	"$XENNET" stats "$IFNAME" | awk '
+		$1 == "filter" && $2 == "xennet_port_deny" && $4 == "dropped" { d = $5 }
+		$1 == "filter" && $2 == "xennet_prefix" && $4 == "packets" { p = $5 }
+		$1 == "filter" && $2 == "xennet_prefix" && $4 == "dropped" { q = $5 }
+		END { print d + 0, p + 0, q + 0 }'
+}
+# prefix_deny_dom0: put dom0's 198.18.0.1/32 on the prefix deny-list
+prefix_deny_dom0() {
+	bpftool map update pinned $PIN/xennet_prefix/xennet_pfx_v4 \
+		key 32 0 0 0 198 18 0 1 value 0 0 0 0 0 0 0 0
+}
+
 # make_blob MB: a random file of MB MiB served by busybox httpd on :8080;
 # prints its sha256.
 make_blob() {
