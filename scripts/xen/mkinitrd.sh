@@ -147,7 +147,7 @@ if [ -n "${XENNET_BIN:-}" ]; then
 	add_bin "$T" "$XENNET_BIN" /usr/sbin/xennet-xdp host
 	# libxdp loads its dispatcher and XSK programs from here at run time.
 	for d in /usr/lib/x86_64-linux-gnu/bpf /usr/lib/bpf; do
-		[ -d "$d" ] && mkdir -p "$T$d" && cp "$d"/xdp-dispatcher.o "$d"/xsk_def_xdp_prog*.o "$T$d/" 2>/dev/null
+		[ -d "$d" ] && mkdir -p "$T$d" && cp "$d"/xdp-dispatcher.o "$d"/xsk_def_xdp_prog*.o "$d"/xdpfilt_alw_all.o "$T$d/" 2>/dev/null
 	done
 	ldd "$XENNET_BIN" | sed -n 's/^\t*/  domU: /; s/ (0x[0-9a-f]*)$//p' >&2
 	# the example filters built beside it, and the tools users inspect

@@ -309,7 +309,7 @@ if [ "$MODE" = xennet ]; then
 	#     drop by the first ends the chain; the second's deny-list bites;
 	#     detaching it restores delivery.
 	if domu 60 filter_chain_up && printf '%s' "$OUT" | grep -q 'xdp_dispatcher' &&
-		printf '%s' "$OUT" | grep -q 'order 10 xennet_port_deny.*order 20 xennet_prefix'; then
+		printf '%s' "$OUT" | grep -q 'order 10 xennet_port_deny.*order 20 xennet_prefix.*order 30 xdpfilt_alw_all'; then
 		pass filters-dispatcher-order
 	else
 		fail filters-dispatcher-order "$(one_line "$OUT")"
@@ -357,7 +357,13 @@ if [ "$MODE" = xennet ]; then
 	else
 		fail filters-detach-restores "$(one_line "$OUT")"
 	fi
-	domu 20 "\$XENNET filter detach \$IFNAME --all"
+	if domu 20 "\$XENNET filter detach \$IFNAME --all && xdp-loader status \$IFNAME" &&
+		printf '%s' "$OUT" | grep -q 'detached xdpfilt_alw_all' &&
+		printf '%s' "$OUT" | grep -q 'No XDP program loaded'; then
+		pass filters-detach-all
+	else
+		fail filters-detach-all "$(one_line "$OUT")"
+	fi
 fi
 
 step "grants before down"

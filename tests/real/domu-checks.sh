@@ -77,17 +77,21 @@ xennet_inspect() {
 
 # The example filters on the guest-facing interface, under libxdp's
 # dispatcher (this kernel loads freplace programs): xennet_port_deny at
-# priority 10 denying TCP 8080, xennet_prefix at 20 with an empty deny-list.
+# priority 10 denying TCP 8080, xennet_prefix at 20 with an empty deny-list,
+# beside xdp-tools' pass-all filter loaded with xdp-loader at 30.
 FILTERS=/usr/lib/xennet-xdp/filters
 PIN=/sys/fs/bpf/xennet/$IFNAME
 filter_chain_up() {
+	# someone else's program first, with xdp-loader (xdp-tools' pass-all
+	# filter, priority 30): ours must join it, not replace it
+	xdp-loader load -m native -P 30 "$IFNAME" /usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o || return 1
 	"$XENNET" filter attach "$IFNAME" $FILTERS/xennet_port_deny.bpf.o --priority 10 || return 1
 	"$XENNET" filter attach "$IFNAME" $FILTERS/xennet_prefix.bpf.o --priority 20 || return 1
 	# TCP 8080 = 0x1f90: key {port, host order; proto 6; pad}
 	bpftool map update pinned $PIN/xennet_port_deny/xennet_denyport \
 		key 0x90 0x1f 0x06 0x00 value 0 0 0 0 0 0 0 0 || return 1
-	xdp-loader status "$IFNAME" | grep -E 'dispatcher|xennet_'
-	"$XENNET" filter list "$IFNAME" | awk '/xennet_/ { printf "order %s %s\n", $1, $2 }'
+	xdp-loader status "$IFNAME" | grep -E 'dispatcher|xennet_|xdpfilt'
+	"$XENNET" filter list "$IFNAME" | awk '/xennet_|xdpfilt/ { printf "order %s %s\n", $1, $2 }'
 }
 # filter_counts: "PORT_DROPPED PREFIX_PACKETS PREFIX_DROPPED" (the filters'
 # counters also go to the console, for the log)
