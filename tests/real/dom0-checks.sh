@@ -315,6 +315,7 @@ if [ "$MODE" = xennet ]; then
 		fail filters-dispatcher-order "$(one_line "$OUT")"
 	fi
 	domu 20 filter_counts
+	# shellcheck disable=SC2046 # split "D P Q" into $1 $2 $3
 	set -- $(last_line)
 	d0=${1:-0} p0=${2:-0}
 	# (busybox wget has no timeout of its own: the SYNs are retried until
@@ -322,6 +323,7 @@ if [ "$MODE" = xennet ]; then
 	# by what arrived)
 	got=$(timeout 6 wget -q -O - "http://$DOMU_IP:8080/blob" 2>/dev/null | wc -c)
 	domu 20 filter_counts
+	# shellcheck disable=SC2046 # split "D P Q" into $1 $2 $3
 	set -- $(last_line)
 	d1=${1:-0} p1=${2:-0}
 	if [ "$got" != 0 ]; then
@@ -345,6 +347,7 @@ if [ "$MODE" = xennet ]; then
 		fail filters-icmp-passes-both "ping failed with both filters attached"
 	fi
 	domu 20 prefix_deny_dom0
+	# shellcheck disable=SC2046 # split "D P Q" into $1 $2 $3
 	if ! ping -c 2 -W 2 $DOMU_IP >/dev/null 2>&1 && domu 20 filter_counts &&
 		set -- $(last_line) && [ "${3:-0}" -gt 0 ]; then
 		pass filters-prefix-denies
