@@ -126,6 +126,29 @@ check "silent client: simulator still answers at once ($(( (t1 - t0) / 1000000 )
 kill $silent 2>/dev/null; wait $silent 2>/dev/null
 stop_sim
 
+# 8e. carrier on xennet0 only while the backend is Connected
+carrier() { ing cat /sys/class/net/$IFN/carrier 2>/dev/null; }
+start_sim --stall connected || exit 1
+start_up --netns "$GUEST" --timeout 5
+for _ in $(seq 50); do ing ip link show $IFN >/dev/null 2>&1 && break; sleep 0.1; done
+ing ip link set $IFN up
+sleep 0.5
+check "carrier: down while the backend is not Connected" [ "$(carrier)" = 0 ]
+stop_up
+stop_sim
+start_sim || exit 1
+start_up --netns "$GUEST" --timeout 5
+check "carrier: connects" wait_log "$T/up.log" "connected to backend"
+ing ip link set $IFN up
+sleep 0.3
+check "carrier: up while Connected" [ "$(carrier)" = 1 ]
+XENSTORED_PATH=$SOCK xenstore-write /local/domain/0/backend/vif/1/0/state 5
+for _ in $(seq 30); do [ "$(carrier)" = 0 ] && break; sleep 0.1; done
+check "carrier: down once the backend leaves Connected" [ "$(carrier)" = 0 ]
+stop_up
+stop_sim
+check "carrier: nothing left behind" no_leftovers
+
 # 9. bad input from the user: one line, exit 2, nothing done
 for args in "--vif abc" "--vif -1" "--poll sometimes" "--ifname this-name-is-too-long" "--timeout 0" "--bogus" "extra"; do
 	# shellcheck disable=SC2086
