@@ -10,6 +10,9 @@
 #      raw: xskbench blasts into a plain veth whose far end redirects into
 #      a second xskbench's XSK (both ends AF_XDP).
 # Frames are for another host's MAC, so the stacks drop them early.
+# sys/pkt: the datapath's own syscalls per packet (XSK TX kicks, event
+# channel notifies, poll wakeups, as it counts them; busy mode's fill-ring
+# wakeups are not counted): the hot path must stay far below 1.
 set -u
 cd "$(dirname "$0")/.."
 B=${XENNET_BUILD:-build}
@@ -28,13 +31,26 @@ trap cleanup EXIT
 ip netns add $NS && ip netns add $RAW || exit 1
 ip -n $RAW link add rA type veth peer name rB && ip -n $RAW link set rA up && ip -n $RAW link set rB up || exit 1
 
-stat_of() { "$XN" stats xennet0 | awk -v k="$1" '$1 == k { print $2 }'; }
-rate() {   # rate COUNTER_CMD...: per-second increase over SECS
-	local a b t0 t1
-	a=$("$@"); t0=$(date +%s.%N); sleep "$SECS"; b=$("$@"); t1=$(date +%s.%N)
-	awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }'
+# snap DIR: "PACKETS SYSCALLS" now: the packets counted for DIR (rx: what
+# xennet-xdp delivered; tx: what the backend took) and the syscalls the
+# datapath counted (XSK kicks, event-channel notifies, poll wakeups)
+snap() {
+	local p
+	if [ "$1" = rx ]; then
+		p=$("$XN" stats xennet0 | awk '$1 == "rx_packets" { print $2 }')
+	else
+		p=$("$SB" query --socket "$T/sim.sock" | sed -n 's/^tx-packets=//p')
+	fi
+	"$XN" stats xennet0 | awk -v p="$p" '$1 == "rx_kicks" || $1 == "notifies" || $1 == "wakeups" { s += $2 }
+		END { print p, s }'
 }
-sim_tx() { "$SB" query --socket "$T/sim.sock" | sed -n 's/^tx-packets=//p'; }
+# measure DIR: "PPS SYSCALLS_PER_PACKET" over SECS
+measure() {
+	local a b t0 t1
+	a=$(snap "$1"); t0=$(date +%s.%N); sleep "$SECS"; b=$(snap "$1"); t1=$(date +%s.%N)
+	awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { split(a, x); split(b, y)
+		n = y[1] - x[1]; printf "%.0f %.4f", n / (t1 - t0), (n > 0 ? (y[2] - x[2]) / n : 0) }'
+}
 
 ours() {   # ours DIR SIZE MODE
 	local dir=$1 size=$2 mode=$3 gen=() pps
@@ -46,11 +62,11 @@ ours() {   # ours DIR SIZE MODE
 	ip -n $NS link set xennet0 up
 	if [ "$dir" = rx ]; then
 		sleep 0.5
-		pps=$(rate stat_of rx_packets)
+		pps=$(measure rx)
 	else
 		ip netns exec $NS "$XB" tx xennet0 "$size" $((SECS + 2)) >/dev/null & local gen_pid=$!
 		sleep 1
-		pps=$(rate sim_tx)
+		pps=$(measure tx)
 		wait $gen_pid
 	fi
 	kill "$UP"; wait "$UP"; UP=
@@ -70,15 +86,15 @@ raw() {    # raw DIR SIZE
 	fi
 }
 
-printf '%-34s %12s %12s %7s\n' "path" "xennet-xdp" "raw AF_XDP" "ratio"
+printf '%-34s %12s %12s %7s %9s\n' "path" "xennet-xdp" "raw AF_XDP" "ratio" "sys/pkt"
 for dir in rx tx; do
 	for size in 64 1500; do
 		base=$(raw $dir $size)
 		for mode in interrupt busy; do
-			got=$(ours $dir $size $mode)
+			read -r got spp <<<"$(ours $dir $size $mode)"
 			label="$dir $( [ $dir = rx ] && echo backend-\>guest || echo guest-\>backend ) ${size}B $mode"
-			awk -v l="$label" -v g="$got" -v b="$base" 'BEGIN {
-				printf "%-34s %7.3f Mpps %7.3f Mpps %7.2f\n", l, g / 1e6, b / 1e6, (b > 0 ? g / b : 0) }'
+			awk -v l="$label" -v g="$got" -v b="$base" -v s="$spp" 'BEGIN {
+				printf "%-34s %7.3f Mpps %7.3f Mpps %7.2f %9.4f\n", l, g / 1e6, b / 1e6, (b > 0 ? g / b : 0), s }'
 		done
 	done
 done
