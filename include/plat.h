@@ -61,6 +61,9 @@ struct plat {
 
 /* Open the production platform (real Xen). NULL with a message on failure. */
 struct plat *plat_xen_open(void);
+/* Only XenStore (for read-side commands: no gntalloc or evtchn needed);
+ * the grant and event-channel operations must not be used on it. */
+struct plat *plat_xen_open_store(void);
 /* Open the simulated platform behind xennet-simback's socket. */
 struct plat *plat_sim_open(const char *socket_path);
 

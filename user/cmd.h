@@ -14,6 +14,8 @@ int cmd_filter(int argc, char **argv);
 #define XENNET_RUN_DIR "/run/xennet"
 /* Print "xennet-xdp: <cmd>: <msg>" and return 2 (bad usage). */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* What getopt_long (optstring ":") found wrong in option c; returns 2. */
+int cmd_option_error(const char *cmd, char **argv, int c);
 /* Strict unsigned option value; prints the error itself. */
 int cmd_parse_uint(const char *cmd, const char *opt, const char *s, unsigned long max, unsigned long *out);
 /* A usable interface name: 1..13 chars of [A-Za-z0-9_.-] (room for the peer suffix). */

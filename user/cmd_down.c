@@ -18,7 +18,7 @@
 
 static bool alive(long pid)
 {
-	return pid > 0 && kill((pid_t)pid, 0) == 0;
+	return runfile_pid_alive(pid);
 }
 
 static void sleep_ms(long ms)
@@ -65,9 +65,9 @@ int cmd_down(int argc, char **argv)
 	int c, have;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c != 'i')
-			return cmd_usage_error("down", "unknown option '%s'", argv[optind - 1]);
+			return cmd_option_error("down", argv, c);
 		ifname = optarg;
 	}
 	if (optind != argc)

@@ -11,11 +11,13 @@
  * by path; `detach` and `down` remove the pins.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +37,32 @@ static int ours(const char *ifname, struct runstate *rs)
 		fprintf(stderr, "xennet-xdp: filter: '%s' is not a valid interface name\n", ifname);
 		return -1;
 	}
-	if (runfile_read_state(ifname, rs) < 0 || kill((pid_t)rs->pid, 0) != 0) {
+	if (runfile_read_state(ifname, rs) < 0 || !runfile_pid_alive(rs->pid)) {
 		fprintf(stderr, "%s: not an interface of a running xennet-xdp instance\n", ifname);
 		return -1;
 	}
 	return 0;
+}
+
+/* A program name becomes a directory under the pins: [A-Za-z0-9_], 1..63. */
+static bool valid_prog_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 63 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
+/* Run fn in the instance's namespace; a failure to get there is said here
+ * (fn's own failures, already said, come back as 1). */
+static int in_instance_ns(const struct runstate *rs, const char *ifname, int (*fn)(void *), void *arg)
+{
+	int ret = veth_in_netns(rs->netns[0] ? rs->netns : NULL, fn, arg);
+
+	if (ret < 0)
+		fprintf(stderr, "%s: can't enter network namespace %s: %s\n", ifname, rs->netns,
+			strerror(-ret));
+	return ret;
 }
 
 /* Check the object before libxdp sees it, to name the problem exactly. */
@@ -78,6 +101,11 @@ static int check_object(const char *obj, const char *want, char *name, size_t si
 	if (!found) {
 		fprintf(stderr, "xennet-xdp: filter: %s has no XDP program named '%s' (it has: %s)\n",
 			obj, want, names);
+		return -1;
+	}
+	if (!valid_prog_name(name)) {
+		fprintf(stderr, "xennet-xdp: filter: program name '%s' in %s is not 1-63 of "
+			"A-Z a-z 0-9 _\n", name, obj);
 		return -1;
 	}
 	return 0;
@@ -139,39 +167,51 @@ static int attach_here(void *arg)
 
 	if (!idx) {
 		fprintf(stderr, "%s: no such interface\n", op->ifname);
-		return -1;
-	}
-	if (stat(op->pin_dir, &st) == 0) {
-		fprintf(stderr, "%s: a filter named %s is already attached\n", op->ifname, op->prog);
-		return -1;
+		return 1;
 	}
 	nbefore = xdp_info_list(op->ifname, NULL, before, XDP_INFO_MAX);
+	for (int i = 0; i < nbefore; i++) {
+		if (!strcmp(before[i].name, op->prog)) {
+			fprintf(stderr, "%s: a filter named %s is already attached\n", op->ifname, op->prog);
+			return 1;
+		}
+	}
+	if (stat(op->pin_dir, &st) == 0)
+		xdp_info_rm_pins(op->pin_dir);   /* left by one removed behind our back */
 	xp = xdp_program__create(&opts);
 	if (libxdp_get_error(xp)) {
 		fprintf(stderr, "xennet-xdp: filter: can't load %s from %s: %s\n", op->prog, op->obj,
 			strerror((int)-libxdp_get_error(xp)));
-		return -1;
+		return 1;
 	}
 	if (op->prio >= 0)
 		xdp_program__set_run_prio(xp, (unsigned int)op->prio);
 	err = xdp_program__attach(xp, idx, XDP_MODE_NATIVE, 0);
 	if (err) {
-		if (nbefore > 0 && !before[0].dispatcher)
+		/* libxdp says EBUSY/EEXIST when it would have to replace a program
+		 * running alone because its dispatcher could not load */
+		if (nbefore > 0 && !before[0].dispatcher && (err == -EBUSY || err == -EEXIST))
 			fprintf(stderr, "%s: can't attach %s: %s is attached already, and libxdp's "
 				"dispatcher, which runs more than one, is unavailable here (%s)\n",
 				op->ifname, op->prog, before[0].name, strerror(-err));
 		else
 			fprintf(stderr, "%s: can't attach %s: %s\n", op->ifname, op->prog, strerror(-err));
 		xdp_program__close(xp);
-		return -1;
+		return 1;
 	}
 	err = pin_maps(xp, op->pin_dir);
 	if (err) {
-		fprintf(stderr, "%s: can't pin the maps of %s under %s: %s; detached it again\n",
-			op->ifname, op->prog, op->pin_dir, strerror(-err));
-		xdp_program__detach(xp, idx, XDP_MODE_NATIVE, 0);
+		int derr = xdp_program__detach(xp, idx, XDP_MODE_NATIVE, 0);
+
+		if (derr)
+			fprintf(stderr, "%s: can't pin the maps of %s under %s: %s, and can't detach it "
+				"(%s): remove it with xennet-xdp filter detach %s --prog %s\n", op->ifname,
+				op->prog, op->pin_dir, strerror(-err), strerror(-derr), op->ifname, op->prog);
+		else
+			fprintf(stderr, "%s: can't pin the maps of %s under %s: %s; detached it again\n",
+				op->ifname, op->prog, op->pin_dir, strerror(-err));
 		xdp_program__close(xp);
-		return -1;
+		return 1;
 	}
 	op->id = xdp_program__id(xp);
 	op->prio_used = (int)xdp_program__run_prio(xp);
@@ -192,7 +232,7 @@ static int do_attach(int argc, char **argv)
 	unsigned long v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			op.prog = optarg;
@@ -203,7 +243,7 @@ static int do_attach(int argc, char **argv)
 			op.prio = (long)v;
 			break;
 		default:
-			return cmd_usage_error("filter attach", "unknown option '%s'", argv[optind - 1]);
+			return cmd_option_error("filter attach", argv, c);
 		}
 	}
 	if (argc - optind != 2)
@@ -214,7 +254,7 @@ static int do_attach(int argc, char **argv)
 		return 1;
 	op.prog = name;
 	xdp_info_filter_dir(op.pin_dir, sizeof(op.pin_dir), op.ifname, op.prog);
-	if (veth_in_netns(rs.netns[0] ? rs.netns : NULL, attach_here, &op) != 0)
+	if (in_instance_ns(&rs, op.ifname, attach_here, &op) != 0)
 		return 1;
 	printf("%s: attached %s (id %u) at priority %d; maps pinned under %s\n", op.ifname, op.prog,
 	       op.id, op.prio_used, op.pin_dir);
@@ -238,12 +278,12 @@ static int detach_here(void *arg)
 
 	if (!idx) {
 		fprintf(stderr, "%s: no such interface\n", op->ifname);
-		return -1;
+		return 1;
 	}
 	mp = xdp_multiprog__get_from_ifindex(idx);
 	if (libxdp_get_error(mp) || !mp || !xdp_multiprog__main_prog(mp)) {
 		fprintf(stderr, "%s: no filter is attached\n", op->ifname);
-		return -1;
+		return 1;
 	}
 	if (op->all || xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
@@ -251,7 +291,7 @@ static int detach_here(void *arg)
 			fprintf(stderr, "%s: no filter named '%s' (attached: %s)\n", op->ifname, op->prog,
 				p ? xdp_program__name(p) : "none");
 			xdp_multiprog__close(mp);
-			return -1;
+			return 1;
 		}
 		/* the names, for the pins */
 		if (xdp_multiprog__is_legacy(mp))
@@ -270,7 +310,7 @@ static int detach_here(void *arg)
 		if (!p) {
 			fprintf(stderr, "%s: no filter named '%s'\n", op->ifname, op->prog);
 			xdp_multiprog__close(mp);
-			return -1;
+			return 1;
 		}
 		snprintf(op->names, sizeof(op->names), "%s", op->prog);
 		err = xdp_program__detach(p, idx, xdp_multiprog__attach_mode(mp), 0);
@@ -279,9 +319,28 @@ static int detach_here(void *arg)
 	xdp_multiprog__close(mp);
 	if (err) {
 		fprintf(stderr, "%s: can't detach: %s\n", op->ifname, strerror(-err));
-		return -1;
+		return 1;
 	}
 	return 0;
+}
+
+/* Every filter's pins below the interface's directory (ours stay). */
+static void remove_filter_pins(const char *ifname)
+{
+	char dir[160], sub[400];
+	struct dirent *e;
+	DIR *d;
+
+	xdp_info_pin_dir(dir, sizeof(dir), ifname);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_type != DT_DIR || !valid_prog_name(e->d_name))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		xdp_info_rm_pins(sub);
+	}
+	if (d)
+		closedir(d);
 }
 
 static int do_detach(int argc, char **argv)
@@ -296,26 +355,32 @@ static int do_detach(int argc, char **argv)
 	char dir[160];
 	int c;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == 'p')
 			op.prog = optarg;
 		else if (c == 'a')
 			op.all = true;
 		else
-			return cmd_usage_error("filter detach", "unknown option '%s'", argv[optind - 1]);
+			return cmd_option_error("filter detach", argv, c);
 	}
 	if (argc - optind != 1 || !op.prog == !op.all)
 		return cmd_usage_error("filter detach", "usage: filter detach IFNAME (--prog NAME | --all)");
+	if (op.prog && !valid_prog_name(op.prog))
+		return cmd_usage_error("filter detach", "--prog: '%s' is not 1-63 of A-Z a-z 0-9 _", op.prog);
 	op.ifname = argv[optind];
 	if (ours(op.ifname, &rs) < 0)
 		return 1;
-	if (veth_in_netns(rs.netns[0] ? rs.netns : NULL, detach_here, &op) != 0)
+	if (in_instance_ns(&rs, op.ifname, detach_here, &op) != 0)
 		return 1;
 	for (char *save = NULL, *n = strtok_r(op.names, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
-		xdp_info_filter_dir(dir, sizeof(dir), op.ifname, n);
-		xdp_info_rm_pins(dir);
+		if (valid_prog_name(n)) {
+			xdp_info_filter_dir(dir, sizeof(dir), op.ifname, n);
+			xdp_info_rm_pins(dir);
+		}
 		printf("%s: detached %s\n", op.ifname, n);
 	}
+	if (op.all)
+		remove_filter_pins(op.ifname);   /* those of filters removed behind our back too */
 	return 0;
 }
 
@@ -350,7 +415,11 @@ static int do_list(int argc, char **argv)
 		list_one(argv[1], &rs);
 		return 0;
 	}
-	return runfile_for_each(list_one) < 0 ? 1 : 0;
+	if (runfile_for_each(list_one) < 0) {
+		fprintf(stderr, "xennet-xdp: filter list: can't read %s: %s\n", XENNET_RUN_DIR, strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 int cmd_filter(int argc, char **argv)

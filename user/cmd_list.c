@@ -4,6 +4,7 @@
  * is read is shown as it is (quoted when it is not printable): the values
  * come from the toolstack and the backend. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -43,30 +44,37 @@ int cmd_list(int argc, char **argv)
 	int c;
 
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == 's')
 			sim = optarg;
 		else if (c == 'j')
 			arr = arr ? arr : json_object_new_array();
 		else
-			return cmd_usage_error("list", "unknown option '%s'", argv[optind - 1]);
+			return cmd_option_error("list", argv, c);
 	}
 	if (optind != argc) {
 		json_object_put(arr);
 		return cmd_usage_error("list", "unexpected argument '%s'", argv[optind]);
 	}
-	p = sim ? plat_sim_open(sim) : plat_xen_open();
+	p = sim ? plat_sim_open(sim) : plat_xen_open_store();
 	if (!p) {
 		json_object_put(arr);
 		return 1;
 	}
 	ents = p->ops->xs_directory(p, XBT_NULL, "device/vif", &num);
+	if (!ents && errno != ENOENT) {
+		fprintf(stderr, "xennet-xdp: list: can't read device/vif from XenStore: %s\n", strerror(errno));
+		plat_close(p);
+		json_object_put(arr);
+		return 1;
+	}
 	if (!arr)
 		printf("%-5s %-6s %-13s %-13s %-17s %s\n", "vif", "domid", "frontend", "backend", "mac",
 		       "backend path");
 	for (unsigned int i = 0; ents && i < num; i++) {
 		char dir[80], *be, *beid, *mac, *fe_st = NULL, *be_st = NULL;
-		unsigned long vif, st;
+		unsigned long vif, st, domid;
+		bool domid_ok;
 		uint8_t m[6];
 
 		if (xk_parse_uint(ents[i], 65535, &vif) < 0)
@@ -76,7 +84,10 @@ int cmd_list(int argc, char **argv)
 		beid = get(p, dir, "backend-id");
 		mac = get(p, dir, "mac");
 		fe_st = get(p, dir, "state");
-		be_st = be[0] ? get(p, be, "state") : strdup("");
+		/* the backend path is the toolstack's word: only a valid absolute
+		 * path is followed (as `up` would) */
+		be_st = !be[0] ? strdup("") : xk_valid_dir(be) ? get(p, be, "state") : strdup("invalid path");
+		domid_ok = xk_parse_uint(beid, DOMID_MAX, &domid) == 0;
 		if (!xk_parse_uint(fe_st, 8, &st)) {
 			free(fe_st);
 			fe_st = strdup(xb_state_name((int)st));
@@ -90,7 +101,7 @@ int cmd_list(int argc, char **argv)
 
 			json_object_object_add(o, "vif", json_object_new_int((int)vif));
 			json_object_object_add(o, "backend", json_object_new_string(be));
-			json_object_object_add(o, "backend_domid", json_object_new_string(beid));
+			json_object_object_add(o, "backend_domid", domid_ok ? json_object_new_int((int)domid) : NULL);
 			json_object_object_add(o, "frontend_state", json_object_new_string(fe_st ? fe_st : ""));
 			json_object_object_add(o, "backend_state", json_object_new_string(be_st ? be_st : ""));
 			json_object_object_add(o, "mac", json_object_new_string(mac));

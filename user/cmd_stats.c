@@ -83,7 +83,7 @@ static int take(const char *ifname, struct snap *s)
 	char pin[200];
 
 	memset(s, 0, sizeof(*s));
-	if (!f || kill((pid_t)f->pid, 0) != 0) {
+	if (!f || f->pid > 4194304 || !runfile_pid_alive((long)f->pid)) {
 		runfile_unmap_stats(f);
 		return -1;
 	}
@@ -223,14 +223,14 @@ int cmd_stats(int argc, char **argv)
 		{ 0 },
 	};
 	static struct snap prev[MAX_INST], cur[MAX_INST];
-	bool json = false, have_prev = false;
+	bool json = false, have_prev = false, named;
 	unsigned long interval = 0, count = 0, v;
 	int c, ret = 0;
 	double t_prev = 0;
 
 	cmd_quiet_bpf_libs();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			json = true;
@@ -250,14 +250,15 @@ int cmd_stats(int argc, char **argv)
 			count = v;
 			break;
 		default:
-			return cmd_usage_error("stats", "unknown option '%s'", argv[optind - 1]);
+			return cmd_option_error("stats", argv, c);
 		}
 	}
 	if (count && !interval)
 		return cmd_usage_error("stats", "--count needs --interval");
 	if (argc - optind > 1)
 		return cmd_usage_error("stats", "unexpected argument '%s'", argv[optind + 1]);
-	if (optind < argc) {
+	named = optind < argc;
+	if (named) {
 		if (!cmd_valid_ifname(argv[optind]))
 			return cmd_usage_error("stats", "'%s' is not a valid interface name", argv[optind]);
 		add_name(argv[optind], NULL);
@@ -279,16 +280,23 @@ int cmd_stats(int argc, char **argv)
 		json_object *arr = json ? json_object_new_array() : NULL;
 
 		for (int i = 0; i < nnames; i++) {
-			if (take(names[i], &cur[i]) < 0) {
+			if (take(names[i], &cur[i]) == 0)
+				continue;
+			if (named) {
 				fprintf(stderr, "%s: no running xennet-xdp instance\n", names[i]);
 				json_object_put(arr);
 				return 1;
 			}
+			cur[i].pid = 0;   /* gone since it was listed: left out */
 		}
 		if (!interval || have_prev) {
 			for (int i = 0; i < nnames; i++) {
-				const struct snap *p = have_prev ? &prev[i] : NULL;
+				/* rates only against the same process: one restarted
+				 * under the same name starts from zero */
+				const struct snap *p = have_prev && prev[i].pid == cur[i].pid ? &prev[i] : NULL;
 
+				if (!cur[i].pid)
+					continue;
 				if (arr)
 					json_object_array_add(arr, to_json(&cur[i], p, t - t_prev));
 				else

@@ -43,7 +43,9 @@ static json_object *programs_json(const struct xdp_prog_info *pi, int n)
 static void print_programs(const char *what, const char *ifname, const struct xdp_prog_info *pi, int n)
 {
 	printf("  %-16s %s:", what, ifname);
-	if (n <= 0)
+	if (n < 0)
+		printf(" can't read: %s\n", strerror(-n));
+	else if (n == 0)
 		printf(" none\n");
 	for (int i = 0; i < n; i++)
 		printf("%s%s (id %u, priority %d, %s%s)\n", i ? "                   " : " ", pi[i].name,
@@ -88,6 +90,9 @@ static void one(const char *ifname, const struct runstate *rs)
 		json_object_object_add(o, "peer", json_object_new_string(rs->peer));
 		json_object_object_add(o, "guest_programs", programs_json(guest, ng));
 		json_object_object_add(o, "peer_programs", programs_json(peer, np));
+		if (ng < 0 || np < 0)
+			json_object_object_add(o, "programs_error",
+					       json_object_new_string(strerror(ng < 0 ? -ng : -np)));
 		json_object_array_add(out, o);
 		return;
 	}
@@ -116,9 +121,9 @@ int cmd_status(int argc, char **argv)
 
 	cmd_quiet_bpf_libs();
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c != 'j')
-			return cmd_usage_error("status", "unknown option '%s'", argv[optind - 1]);
+			return cmd_option_error("status", argv, c);
 		if (!out)
 			out = json_object_new_array();
 	}
@@ -127,7 +132,7 @@ int cmd_status(int argc, char **argv)
 	if (optind < argc) {
 		if (!cmd_valid_ifname(argv[optind]))
 			return cmd_usage_error("status", "'%s' is not a valid interface name", argv[optind]);
-		if (runfile_read_state(argv[optind], &rs) < 0 || kill((pid_t)rs.pid, 0) != 0) {
+		if (runfile_read_state(argv[optind], &rs) < 0 || !runfile_pid_alive(rs.pid)) {
 			fprintf(stderr, "%s: no running xennet-xdp instance\n", argv[optind]);
 			json_object_put(out);
 			return 1;
@@ -136,6 +141,11 @@ int cmd_status(int argc, char **argv)
 		n = 1;
 	} else {
 		n = runfile_for_each(one);
+		if (n < 0) {
+			fprintf(stderr, "xennet-xdp: status: can't read %s: %s\n", XENNET_RUN_DIR, strerror(-n));
+			json_object_put(out);
+			return 1;
+		}
 	}
 	if (out) {
 		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY));

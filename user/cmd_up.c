@@ -105,7 +105,7 @@ static int parse(struct up *u, int argc, char **argv)
 
 	u->timeout_ms = 10000;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
 		case 'v':
 			if (cmd_parse_uint("up", "--vif", optarg, 65535, &v))
@@ -132,7 +132,7 @@ static int parse(struct up *u, int argc, char **argv)
 			u->timeout_ms = (long)v * 1000;
 			break;
 		default:
-			return cmd_usage_error("up", "unknown option '%s'", argv[optind - 1]);
+			return cmd_option_error("up", argv, c);
 		}
 	}
 	if (optind != argc)
@@ -157,7 +157,7 @@ static int check_leftovers(const char *ifname)
 
 	if (err == -ENOENT)
 		return 0;
-	if (err == 0 && kill((pid_t)rs.pid, 0) == 0)
+	if (err == 0 && runfile_pid_alive(rs.pid))
 		fprintf(stderr, "%s: already running as pid %ld; stop it with xennet-xdp down --ifname %s\n",
 			ifname, rs.pid, ifname);
 	else

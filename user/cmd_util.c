@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <getopt.h>
 #include <stdarg.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -58,4 +59,13 @@ void cmd_quiet_bpf_libs(void)
 {
 	libbpf_set_print(silent_bpf);
 	libxdp_set_print(silent_xdp);
+}
+
+int cmd_option_error(const char *cmd, char **argv, int c)
+{
+	if (c == ':')
+		return cmd_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	if (optopt)
+		return cmd_usage_error(cmd, "unknown option '-%c'", optopt);
+	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }

@@ -8,7 +8,6 @@
 #include "netfront.h"
 #include "xenbus_state.h"
 
-#define DOMID_MAX 0x7fefu     /* below DOMID_FIRST_RESERVED */
 
 void nf_log(const struct netfront *nf, const char *fmt, ...)
 {

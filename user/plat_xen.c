@@ -93,7 +93,7 @@ static const struct plat_ops xen_ops = {
 	.close = xen_close,
 };
 
-struct plat *plat_xen_open(void)
+static struct plat *open_xen(bool store_only)
 {
 	struct plat_xen *x = calloc(1, sizeof(*x));
 	const char *what = "xenstore (/dev/xen/xenbus)";
@@ -102,6 +102,14 @@ struct plat *plat_xen_open(void)
 		return NULL;
 	x->xs.base.ops = &xen_ops;
 	x->xs.xs = xs_open(0);
+	if (x->xs.xs && store_only)
+		return &x->xs.base;
+	if (!x->xs.xs && store_only) {
+		fprintf(stderr, "xennet-xdp: cannot open %s: %s (is this a Xen guest?)\n", what,
+			strerror(errno));
+		free(x);
+		return NULL;
+	}
 	if (x->xs.xs) {
 		what = "grant sharing (/dev/xen/gntalloc)";
 		x->gs = xengntshr_open(NULL, 0);
@@ -129,4 +137,14 @@ struct plat *plat_xen_open(void)
 		return NULL;
 	}
 	return &x->xs.base;
+}
+
+struct plat *plat_xen_open(void)
+{
+	return open_xen(false);
+}
+
+struct plat *plat_xen_open_store(void)
+{
+	return open_xen(true);
 }

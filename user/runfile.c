@@ -123,8 +123,9 @@ struct xennet_stats_file *runfile_map_stats(const char *ifname, int writable)
 	if (m == MAP_FAILED)
 		return NULL;
 	if (writable) {
-		m->magic = XENNET_STATS_MAGIC;
+		/* the pid first: a reader that sees the magic sees the pid */
 		m->pid = (uint64_t)getpid();
+		__atomic_store_n(&m->magic, XENNET_STATS_MAGIC, __ATOMIC_RELEASE);
 	} else if (m->magic != XENNET_STATS_MAGIC) {
 		munmap(m, sizeof(*m));
 		errno = EINVAL;
@@ -155,14 +156,14 @@ int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs))
 	int n = scandir(XENNET_RUN_DIR, &ents, NULL, alphasort), count = 0;
 
 	if (n < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return errno == ENOENT ? 0 : -errno;   /* errno stays set */
 	for (int i = 0; i < n; i++) {
 		char *dot = strrchr(ents[i]->d_name, '.');
 		struct runstate rs;
 
 		if (dot && !strcmp(dot, ".state")) {
 			*dot = '\0';
-			if (runfile_read_state(ents[i]->d_name, &rs) == 0 && kill((pid_t)rs.pid, 0) == 0) {
+			if (runfile_read_state(ents[i]->d_name, &rs) == 0 && runfile_pid_alive(rs.pid)) {
 				fn(ents[i]->d_name, &rs);
 				count++;
 			}
@@ -171,4 +172,13 @@ int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs))
 	}
 	free(ents);
 	return count;
+}
+
+bool runfile_pid_alive(long pid)
+{
+	/* kill(0) and kill(-1) would "succeed": only a real pid counts; EPERM
+	 * (a reader without the right to signal it) means it exists */
+	if (pid <= 0 || pid > 4194304)
+		return false;
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }

@@ -4,6 +4,7 @@
  * mapped shared so readers see them live without asking the datapath). */
 #ifndef XENNET_RUNFILE_H
 #define XENNET_RUNFILE_H
+#include <stdbool.h>
 #include <stddef.h>
 #include "xennet_queue_stats.h"
 
@@ -33,6 +34,8 @@ int runfile_read_state(const char *ifname, struct runstate *rs);
 struct xennet_stats_file *runfile_map_stats(const char *ifname, int writable);
 void runfile_unmap_stats(struct xennet_stats_file *f);
 void runfile_remove(const char *ifname);
+/* Is pid a live process (a plausible pid, and signalable or EPERM)? */
+bool runfile_pid_alive(long pid);
 /* Call fn for every running instance (state file and a live pid), in name
  * order; returns how many, or -errno if /run/xennet can't be read. */
 int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs));

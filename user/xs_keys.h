@@ -15,6 +15,8 @@ int xk_parse_uint(const char *s, unsigned long max, unsigned long *out);
 /* A backend path we accept: absolute, printable, no "..", no "//", no
  * trailing '/', at most XS_PATH_MAX - 32 bytes (room for our keys). */
 bool xk_valid_dir(const char *s);
+/* The largest domain id a backend can have (DOMID_FIRST_RESERVED - 1). */
+#define DOMID_MAX 0x7fefu
 
 /* Read dir/key.  Returns the malloc'd value or NULL with errno set. */
 char *xk_read(struct plat *p, xs_transaction_t t, const char *dir, const char *key);

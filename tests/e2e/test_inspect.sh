@@ -136,6 +136,18 @@ check "filter detach: detached, pins gone" sh -c "grep -q 'detached xennet_port_
 d=$(udp $N 7001)
 check "after detach the denied port receives again ($d of $N)" [ "$d" = $N ]
 
+# 8b. a filter removed behind our back (xdp-loader unload) leaves its pins;
+# attaching it again must work, and detach --all clears every filter's pins
+"$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o" >/dev/null 2>&1
+ip netns exec "$GUEST" xdp-loader unload $IFN --all >/dev/null 2>&1
+check "stale pins: attach again after xdp-loader unload" \
+	sh -c "'$XN' filter attach $IFN '$FILT/xennet_port_deny.bpf.o' | grep -q 'attached xennet_port_deny'"
+mkdir -p "$PIN/xennet_gone"
+check "stale pins: detach --all clears every filter's pins" sh -c \
+	"'$XN' filter detach $IFN --all >/dev/null && [ ! -e $PIN/xennet_port_deny ] && [ ! -e $PIN/xennet_gone ] && [ -e $PIN/xennet_stats ]"
+"$XN" stats --interval >"$T/out" 2>&1; rc=$?
+check "usage: an option without its value says so" eval '[ $rc = 2 ] && grep -q "option .--interval. needs a value" "$T/out"'
+
 # 9. down removes a filter's pins with everything else
 "$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o" >/dev/null 2>&1
 stop_up; rc=$?

@@ -10,12 +10,14 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,6 +43,7 @@ struct simback {
 	int ctl[MAX_CTL];
 	int pend[MAX_PEND];
 	long pend_until[MAX_PEND];
+	bool pend_partial[MAX_PEND];   /* some bytes came: wait by time, not POLLIN */
 	int guest_ctl;            /* the control connection that handed us the grant table */
 	struct simnet net;
 	bool verbose;
@@ -245,6 +248,7 @@ static void accept_conn(struct simback *sb)
 		if (sb->pend[i] < 0) {
 			sb->pend[i] = fd;
 			sb->pend_until[i] = now_ms() + PEND_MS;
+			sb->pend_partial[i] = false;
 			return;
 		}
 	}
@@ -260,10 +264,19 @@ static void classify(struct simback *sb, int i)
 
 	if (n < 0 && (errno == EAGAIN || errno == EINTR) && now_ms() < sb->pend_until[i])
 		return;
-	if (n >= 0 && n < 4 && n != 0 && now_ms() < sb->pend_until[i])
-		return;   /* part of the first message: wait for the rest */
+	if (n > 0 && n < 4 && now_ms() < sb->pend_until[i]) {
+		sb->pend_partial[i] = true;   /* part of the first message: wait for the rest */
+		return;
+	}
 	sb->pend[i] = -1;
-	if (n != 4 || fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+	/* blocking from now on, but a client that stalls mid-message is cut
+	 * off after PEND_MS instead of hanging the simulator */
+	int fl = fcntl(fd, F_GETFL);
+	struct timeval tv = { .tv_sec = PEND_MS / 1000, .tv_usec = (PEND_MS % 1000) * 1000 };
+
+	if (n != 4 || fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) {
 		close(fd);
 		return;
 	}
@@ -292,13 +305,19 @@ static int run(struct simback *sb)
 			timeout = 0;    /* more may be waiting: do not sleep */
 		else if (simnet_final_check(&sb->net))
 			timeout = 0;
-		pfd[n++] = (struct pollfd){ .fd = sb->lfd, .events = POLLIN };
+		/* while every pending slot is taken, new clients wait in the backlog */
+		bool room = false;
+
+		for (int i = 0; i < MAX_PEND; i++)
+			room |= sb->pend[i] < 0;
+		pfd[n++] = (struct pollfd){ .fd = room ? sb->lfd : -1, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = sb->sigfd, .events = POLLIN };
 		nctl_base = n;
 		for (int i = 0; i < MAX_CTL; i++)
 			pfd[n++] = (struct pollfd){ .fd = sb->ctl[i], .events = POLLIN };
 		for (int i = 0; i < MAX_PEND; i++) {
-			pfd[n++] = (struct pollfd){ .fd = sb->pend[i], .events = POLLIN };
+			pfd[n++] = (struct pollfd){ .fd = sb->pend[i],
+						    .events = sb->pend_partial[i] ? 0 : POLLIN };
 			if (sb->pend[i] >= 0 && timeout < 0)
 				timeout = 100;   /* to drop it when it stays silent */
 		}
@@ -482,6 +501,9 @@ out:
 	for (int i = 0; i < MAX_CTL; i++)
 		if (sb.ctl[i] >= 0)
 			ctl_close(&sb, i);
+	for (int i = 0; i < MAX_PEND; i++)
+		if (sb.pend[i] >= 0)
+			close(sb.pend[i]);
 	if (sb.srv)
 		xs_server_free(sb.srv);
 	if (sb.st)
