@@ -14,8 +14,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <xdp/libxdp.h>
 #include <xdp/xsk.h>
+#include "cmd.h"
 
 #define NFRAMES 4096u
 #define FSIZE 4096u
@@ -28,19 +28,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* a benchmark prints its figures, not libbpf's and libxdp's notes */
-static int silent(enum libbpf_print_level l, const char *f, va_list ap)
-{
-	(void)l; (void)f; (void)ap;
-	return 0;
-}
-
-static int silent_xdp(enum libxdp_print_level l, const char *f, va_list ap)
-{
-	(void)l; (void)f; (void)ap;
-	return 0;
 }
 
 int main(int argc, char **argv)
@@ -56,8 +43,7 @@ int main(int argc, char **argv)
 	void *area;
 	uint32_t idx = 0;
 
-	libbpf_set_print(silent);
-	libxdp_set_print(silent_xdp);
+	cmd_quiet_bpf_libs();   /* a benchmark prints its figures, not libbpf's notes */
 	if (!is_tx && !(argc == 4 && !strcmp(argv[1], "rx"))) {
 		fprintf(stderr, "usage: xskbench tx IFACE SIZE SECONDS | rx IFACE SECONDS\n");
 		return 2;
