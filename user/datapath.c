@@ -11,14 +11,20 @@
 
 #define BUDGET 64u
 
-/* XSK completion ring: the kernel is done with these TX frames. */
+/* XSK completion ring: the kernel is done with these TX frames.  The pool
+ * can never hold more than its frames; an address beyond that (which the
+ * kernel would not give) is dropped rather than written past the pool. */
 static unsigned int reap_completions(struct datapath *dp)
 {
 	struct xdp_port *port = dp->port;
 	uint32_t idx, n = xsk_ring_cons__peek(&port->comp, BUDGET, &idx);
 
-	for (uint32_t i = 0; i < n; i++)
-		dp->tx_frames[dp->n_tx_frames++] = *xsk_ring_cons__comp_addr(&port->comp, idx + i);
+	for (uint32_t i = 0; i < n; i++) {
+		if (port->n_tx_frames < port->tx_frames_cap)
+			port->tx_frames[port->n_tx_frames++] = *xsk_ring_cons__comp_addr(&port->comp, idx + i);
+		if (port->tx_inflight)
+			port->tx_inflight--;
+	}
 	if (n)
 		xsk_ring_cons__release(&port->comp, n);
 	return n;
@@ -32,7 +38,7 @@ static int deliver(void *ctx, const uint8_t *data, uint32_t len)
 	struct xdp_desc *d;
 	uint32_t idx;
 
-	if (!dp->n_tx_frames && !reap_completions(dp)) {
+	if (!port->n_tx_frames && !reap_completions(dp)) {
 		dp->q->st->rx_xsk_full++;
 		return -1;
 	}
@@ -45,7 +51,7 @@ static int deliver(void *ctx, const uint8_t *data, uint32_t len)
 		return -1;
 	}
 	d = xsk_ring_prod__tx_desc(&port->tx, idx);
-	d->addr = dp->tx_frames[--dp->n_tx_frames];
+	d->addr = port->tx_frames[--port->n_tx_frames];
 	d->len = len;
 	d->options = 0;
 	memcpy(xsk_umem__get_data(port->umem_area, d->addr), data, len);
@@ -53,14 +59,25 @@ static int deliver(void *ctx, const uint8_t *data, uint32_t len)
 	return 0;
 }
 
+/* Submit what deliver() reserved and kick the kernel.  Frames still in
+ * flight from earlier (a kick that sent only part of the ring: the 32-frame
+ * budget of kernels without XDP_MAX_TX_SKB_BUDGET, or a busy peer) get a
+ * kick of their own when the pool has run dry, so that RX never waits on a
+ * ring nobody drives. */
 static void flush_xsk_tx(struct datapath *dp)
 {
-	if (!dp->tx_pending)
+	struct xdp_port *port = dp->port;
+	bool stuck = !port->n_tx_frames && port->tx_inflight;
+
+	if (!dp->tx_pending && !stuck)
 		return;
-	xsk_ring_prod__submit(&dp->port->tx, dp->tx_pending);
-	dp->tx_pending = 0;
-	if (xsk_ring_prod__needs_wakeup(&dp->port->tx)) {
-		xdp_port_kick_tx(dp->port);
+	if (dp->tx_pending) {
+		xsk_ring_prod__submit(&port->tx, dp->tx_pending);
+		port->tx_inflight += dp->tx_pending;
+		dp->tx_pending = 0;
+	}
+	if (xsk_ring_prod__needs_wakeup(&port->tx)) {
+		xdp_port_kick_tx(port);
 		dp->q->st->rx_kicks++;
 	}
 }
@@ -106,9 +123,13 @@ static unsigned int from_guest(struct datapath *dp)
 static void wait_for_work(struct datapath *dp)
 {
 	struct plat *p = dp->q->plat;
+	/* With no TX slot free, frames waiting on the XSK RX ring are no work:
+	 * wait for the backend's TX responses (the event channel) instead of
+	 * waking at once on them.  The XSK stays in the set without events:
+	 * polling it still drives copy-mode XSK TX. */
 	struct pollfd pfd[3] = {
 		{ .fd = p->ops->evt_fd(p), .events = POLLIN },
-		{ .fd = dp->port->xsk_fd, .events = POLLIN },
+		{ .fd = dp->port->xsk_fd, .events = dp->q->tx_nfree ? POLLIN : 0 },
 		{ .fd = dp->stop_fd, .events = POLLIN },
 	};
 	int port;
@@ -162,7 +183,6 @@ static void *run(void *arg)
 
 int datapath_start(struct datapath *dp, struct netif_queue *q, struct xdp_port *port, bool busy)
 {
-	uint32_t half = port->nframes / 2;
 	int err;
 
 	memset(dp, 0, sizeof(*dp));
@@ -171,13 +191,12 @@ int datapath_start(struct datapath *dp, struct netif_queue *q, struct xdp_port *
 	dp->busy = busy;
 	dp->stop_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	dp->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	dp->tx_frames = calloc(port->nframes - half, sizeof(*dp->tx_frames));
-	if (dp->stop_fd < 0 || dp->done_fd < 0 || !dp->tx_frames) {
-		err = errno ? -errno : -ENOMEM;
+	if (dp->stop_fd < 0 || dp->done_fd < 0) {
+		err = -errno;
 		goto fail;
 	}
-	for (uint32_t i = half; i < port->nframes; i++)
-		dp->tx_frames[dp->n_tx_frames++] = (uint64_t)i * port->frame_size;
+	/* the UMEM's TX frames are the port's: those still in flight from a
+	 * previous connection come back through the completion ring */
 	dp->running = true;
 	err = -pthread_create(&dp->thread, NULL, run, dp);
 	if (err) {
@@ -205,7 +224,5 @@ void datapath_stop(struct datapath *dp)
 		close(dp->stop_fd);
 	if (dp->done_fd > 0)
 		close(dp->done_fd);
-	free(dp->tx_frames);
-	dp->tx_frames = NULL;
 	dp->stop_fd = dp->done_fd = -1;
 }

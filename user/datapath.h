@@ -17,8 +17,6 @@ struct datapath {
 	bool running;
 	int stop_fd;               /* eventfd: main -> datapath "stop" */
 	int done_fd;               /* eventfd: datapath -> main "I stopped (broken)" */
-	uint64_t *tx_frames;       /* free UMEM frames for the XSK TX ring */
-	uint32_t n_tx_frames;
 	uint32_t tx_pending;       /* reserved on XSK TX, not yet submitted */
 };
 

@@ -30,6 +30,7 @@ int netfront_probe(struct netfront *nf, struct plat *p, unsigned int vif, const 
 	nf->plat = p;
 	nf->vif = vif;
 	nf->q.evtchn = -1;
+	nf->q.st = &nf->q.own_st;   /* until the caller gives it a stats file */
 	nf->be_state = -1;
 	snprintf(nf->ifname, sizeof(nf->ifname), "%s", ifname);
 	snprintf(nf->fe_dir, sizeof(nf->fe_dir), "device/vif/%u", vif);
@@ -227,6 +228,8 @@ enum nf_phase netfront_backend_changed(struct netfront *nf)
 
 void netfront_close(struct netfront *nf)
 {
+	if (nf->phase == NF_CLOSING || nf->phase == NF_CLOSED)
+		return;   /* already on the way: keep waiting for the backend */
 	if (nf->phase == NF_WAIT_CONNECTED || nf->phase == NF_CONNECTED || nf->phase == NF_LOST) {
 		xb_switch_state(nf->plat, nf->fe_dir, XenbusStateClosing);
 		nf->phase = NF_CLOSING;

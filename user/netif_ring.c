@@ -82,7 +82,8 @@ static void notify(struct netif_queue *q)
 static void invalid(struct netif_queue *q, uint64_t *counter, const char *why)
 {
 	(*counter)++;
-	if (q->st->rx_invalid + q->st->tx_invalid >= NQ_INVALID_LIMIT && !q->broken) {
+	/* per connection: the counters in q->st live as long as the process */
+	if (++q->n_invalid >= NQ_INVALID_LIMIT && !q->broken) {
 		q->broken = true;
 		q->broken_why = why;
 	}
@@ -138,8 +139,15 @@ unsigned int nq_rx_poll(struct netif_queue *q, unsigned int budget, nq_deliver_f
 		} else if (rsp.status < 0) {
 			q->st->rx_errors++;
 		} else if (rsp.flags & (NETRXF_more_data | NETRXF_extra_info)) {
-			/* we asked for neither scatter-gather nor GSO */
+			/* we asked for neither scatter-gather nor GSO: the slots that
+			 * follow would be extra-info or continuation slots we cannot
+			 * tell from responses, so nothing on this ring can be trusted */
 			invalid(q, &q->st->rx_invalid, "RX response with flags we did not negotiate");
+			q->broken = true;
+			q->broken_why = "RX response with flags we did not negotiate (sg/extra-info)";
+			cons++;
+			done++;
+			break;
 		} else if (rsp.status == 0 || (uint32_t)rsp.status > q->max_frame) {
 			invalid(q, &q->st->rx_invalid, "RX response with a bad size");
 		} else if ((uint32_t)rsp.offset + (uint32_t)rsp.status > PAGE) {

@@ -41,6 +41,7 @@ struct netif_queue {
 
 	bool broken;
 	const char *broken_why;
+	unsigned int n_invalid;       /* this connection's bad responses */
 	struct xennet_queue_stats *st;        /* may point into a shared file */
 	struct xennet_queue_stats own_st;
 };

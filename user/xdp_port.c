@@ -186,8 +186,17 @@ static int create_xsk(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 	err = xsk_socket__update_xskmap(port->xsk, bpf_map__fd(port->skel->maps.xennet_xsks));
 	if (err)
 		return err;
-	/* copy-mode TX sends at most 32 frames per sendto() unless told more */
-	setsockopt(port->xsk_fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
+	/* copy-mode TX sends at most 32 frames per sendto() unless told more
+	 * (kernels without the option: the datapath kicks again while frames
+	 * are in flight) */
+	port->tx_budget_set = setsockopt(port->xsk_fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
+					 sizeof(budget)) == 0;
+	port->tx_frames_cap = port->nframes - half;
+	port->tx_frames = calloc(port->tx_frames_cap, sizeof(*port->tx_frames));
+	if (!port->tx_frames)
+		return -ENOMEM;
+	for (uint32_t i = half; i < port->nframes; i++)
+		port->tx_frames[port->n_tx_frames++] = (uint64_t)i * cfg->frame_size;
 	if (half > cfg->ring_size)
 		half = cfg->ring_size;
 	if (xsk_ring_prod__reserve(&port->fill, half, &idx) != half)
@@ -246,6 +255,7 @@ void xdp_port_close(struct xdp_port *port)
 		xsk_umem__delete(port->umem);
 	if (port->umem_area)
 		munmap(port->umem_area, (size_t)port->nframes * port->frame_size);
+	free(port->tx_frames);
 	if (port->attached)
 		xdp_program__detach(port->prog, port->peer_ifindex, XDP_MODE_NATIVE, 0);
 	if (port->prog)

@@ -30,6 +30,12 @@ struct xdp_port {
 	struct xsk_socket *xsk;
 	int xsk_fd;
 	int ifindex, peer_ifindex;
+	/* The UMEM frames of the XSK TX side, owned here so that they outlive
+	 * a datapath restart: free ones in tx_frames, the others on the XSK
+	 * TX or completion ring (tx_inflight of them) */
+	uint64_t *tx_frames;
+	uint32_t n_tx_frames, tx_frames_cap, tx_inflight;
+	bool tx_budget_set;     /* XDP_MAX_TX_SKB_BUDGET took: one kick sends a batch */
 	/* private */
 	char ifname[16], peer[16];
 	struct xennet_redirect *skel;

@@ -115,8 +115,8 @@ static void rx_good_and_bad(void **state)
 	rx_respond(q, 3, RX_ENT(q, 3).req.id, 4090, 0, 60);
 	/* an error status from the backend: counted as an error, not invalid */
 	rx_respond(q, 4, RX_ENT(q, 4).req.id, 0, 0, NETIF_RSP_ERROR);
-	/* flags we never negotiated */
-	rx_respond(q, 5, RX_ENT(q, 5).req.id, 0, NETRXF_more_data, 60);
+	/* within the page but longer than the MTU allows */
+	rx_respond(q, 5, RX_ENT(q, 5).req.id, 0, 0, 2000);
 	/* the same id again: no longer outstanding */
 	rx_respond(q, 6, id, 0, 0, 60);
 	/* zero length */
@@ -135,6 +135,25 @@ static void rx_good_and_bad(void **state)
 	 * the bad-id ones never existed */
 	nq_rx_refill(q);
 	assert_int_equal(q->rx.req_prod_pvt, NET_RX_RING_SIZE + 6);
+}
+
+/* More-data or extra-info: the slots after it are continuation or
+ * extra-info slots we never asked for and cannot parse: the queue is broken
+ * at once, and nothing after it is read. */
+static void rx_unnegotiated_flags(void **state)
+{
+	struct netif_queue *q = *state;
+	struct sink s = { 0 };
+
+	rx_respond(q, 0, RX_ENT(q, 0).req.id, 0, NETRXF_extra_info, 60);
+	rx_respond(q, 1, RX_ENT(q, 1).req.id, 0, 0, 60);
+	q->rx_sring->rsp_prod = 2;
+	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 1);
+	assert_true(q->broken);
+	assert_int_equal(s.n, 0);
+	assert_int_equal(q->st->rx_invalid, 1);
+	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 0);   /* broken: no more reading */
+	assert_int_equal(s.n, 0);
 }
 
 static void rx_backpressure(void **state)
@@ -233,6 +252,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(rx_good_and_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(rx_unnegotiated_flags, setup, teardown),
 		cmocka_unit_test_setup_teardown(rx_backpressure, setup, teardown),
 		cmocka_unit_test_setup_teardown(rx_runaway, setup, teardown),
 		cmocka_unit_test_setup_teardown(invalid_threshold, setup, teardown),

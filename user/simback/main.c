@@ -68,7 +68,8 @@ static void usage(FILE *f)
 "  --hostile-every N    ...every Nth one (default 10)\n"
 "  --fail-commits N     fail the next N transaction commits with EAGAIN\n"
 "  --gen-size N         no wire: fill every RX buffer with an N-byte UDP frame (load generator)\n"
-"  --verbose            log every XenStore access\n");
+"  --verbose            log every XenStore access\n"
+"SIGUSR1 makes the backend go away and come back (Closing, Closed, InitWait).\n");
 }
 
 static int parse_num(const char *opt, const char *s, unsigned long max, unsigned long *v)
@@ -140,14 +141,14 @@ static int query_text(struct simback *sb, char *buf, size_t size)
 		"frontend-state=%lu\nbackend-state=%d\nconnected=%d\ngrants-active=%u\n"
 		"grants-mapped=%u\ngrants-denied=%llu\ngrants-reclaimed=%llu\nevtchn-bound=%d\n"
 		"tx-packets=%llu\ntx-bytes=%llu\ntx-bad=%llu\nrx-packets=%llu\nrx-bytes=%llu\n"
-		"rx-bad-copy=%llu\nhostile-sent=%llu\nconnects=%llu\ndisconnects=%llu\n",
+		"rx-bad-copy=%llu\nhostile-sent=%llu\nconnects=%llu\ndisconnects=%llu\nrestarts=%llu\n",
 		fe, n->be_state, n->connected, gnttab_back_active(&sb->gt), gnttab_back_mapped(&sb->gt),
 		(unsigned long long)sb->gt.denied, (unsigned long long)sb->gt.reclaimed, bound,
 		(unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
 		(unsigned long long)n->stats.tx_bad, (unsigned long long)n->stats.rx_packets,
 		(unsigned long long)n->stats.rx_bytes, (unsigned long long)n->stats.rx_bad_copy,
 		(unsigned long long)n->stats.hostile_sent, (unsigned long long)n->stats.connects,
-		(unsigned long long)n->stats.disconnects);
+		(unsigned long long)n->stats.disconnects, (unsigned long long)n->stats.restarts);
 }
 
 /* One control request from a guest's plat_sim (or from `query`). */
@@ -332,8 +333,15 @@ static int run(struct simback *sb)
 		nxs = xs_server_pollfds(sb->srv, pfd + n, MAX_PFD - n);
 		if (poll(pfd, (nfds_t)(n + nxs), timeout) < 0 && errno != EINTR)
 			return -1;
-		if (pfd[1].revents & POLLIN)
+		if (pfd[1].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			if (read(sb->sigfd, &si, sizeof(si)) == sizeof(si) && si.ssi_signo == SIGUSR1) {
+				simnet_restart(&sb->net);   /* the backend goes away and comes back */
+				continue;
+			}
 			return 0;
+		}
 		for (int i = 0; i < MAX_PEND; i++)
 			if (sb->pend[i] >= 0)
 				classify(sb, i);   /* ready, or past its time */
@@ -479,6 +487,7 @@ int main(int argc, char **argv)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sb.sigfd = signalfd(-1, &mask, SFD_CLOEXEC);

@@ -185,6 +185,18 @@ void simnet_disconnect(struct simnet *n)
 	n->stats.disconnects++;
 }
 
+/* What netback does when its device goes away under a connected frontend
+ * (driver unbound, vif detached): unmap, Closing, Closed.  The frontend is
+ * expected to let go and start again; a new Initialising from it brings
+ * this backend back to InitWait (simnet_handle_state). */
+void simnet_restart(struct simnet *n)
+{
+	simnet_disconnect(n);
+	set_state(n, XenbusStateClosing);
+	set_state(n, XenbusStateClosed);
+	n->stats.restarts++;
+}
+
 void simnet_fini(struct simnet *n)
 {
 	simnet_disconnect(n);

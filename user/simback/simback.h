@@ -42,6 +42,7 @@ struct simnet_stats {
 	uint64_t rx_packets, rx_bytes, rx_no_req;   /* to the frontend; no_req: wire frames waiting */
 	uint64_t rx_bad_copy, hostile_sent;
 	uint64_t notifies, connects, disconnects;
+	uint64_t restarts;
 };
 
 struct simnet {
@@ -77,6 +78,9 @@ bool simnet_final_check(struct simnet *n);
 /* The fds to poll (tap only while RX requests are available). */
 int simnet_wire_fd(const struct simnet *n);
 void simnet_disconnect(struct simnet *n);
+/* The backend goes away and comes back (SIGUSR1): Closing, Closed, then
+ * InitWait when the frontend starts again. */
+void simnet_restart(struct simnet *n);
 
 int tap_open(const char *name, unsigned int mtu);
 
