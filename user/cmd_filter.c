@@ -11,7 +11,6 @@
  * by path; `detach` and `down` remove the pins.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <net/if.h>
@@ -37,7 +36,7 @@ static int ours(const char *ifname, struct runstate *rs)
 		fprintf(stderr, "xennet-xdp: filter: '%s' is not a valid interface name\n", ifname);
 		return -1;
 	}
-	if (runfile_read_state(ifname, rs) < 0 || !runfile_pid_alive(rs->pid)) {
+	if (runfile_read_live(ifname, rs) < 0) {
 		fprintf(stderr, "%s: not an interface of a running xennet-xdp instance\n", ifname);
 		return -1;
 	}
@@ -325,22 +324,11 @@ static int detach_here(void *arg)
 }
 
 /* Every filter's pins below the interface's directory (ours stay). */
-static void remove_filter_pins(const char *ifname)
+static void remove_filter_pins(const char *prog, const char *dir, void *arg)
 {
-	char dir[160], sub[400];
-	struct dirent *e;
-	DIR *d;
-
-	xdp_info_pin_dir(dir, sizeof(dir), ifname);
-	d = opendir(dir);
-	while (d && (e = readdir(d))) {
-		if (e->d_type != DT_DIR || !valid_prog_name(e->d_name))
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
-		xdp_info_rm_pins(sub);
-	}
-	if (d)
-		closedir(d);
+	(void)arg;
+	if (valid_prog_name(prog))
+		xdp_info_rm_pins(dir);
 }
 
 static int do_detach(int argc, char **argv)
@@ -380,7 +368,8 @@ static int do_detach(int argc, char **argv)
 		printf("%s: detached %s\n", op.ifname, n);
 	}
 	if (op.all)
-		remove_filter_pins(op.ifname);   /* those of filters removed behind our back too */
+		/* those of filters removed behind our back too */
+		xdp_info_for_each_filter(op.ifname, remove_filter_pins, NULL);
 	return 0;
 }
 

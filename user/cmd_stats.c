@@ -6,6 +6,7 @@
  * over each interval as well. */
 #define _GNU_SOURCE
 #include <dirent.h>
+#include <limits.h>
 #include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
@@ -47,31 +48,22 @@ struct snap {
 
 /* The filters' counter maps: per-CPU arrays of {packets, passed, dropped}
  * pinned below the interface's directory. */
-static void read_filters(struct snap *s)
+static void read_filter(const char *prog, const char *dir, void *arg)
 {
-	char dir[160], sub[420], pin[700];
-	DIR *d, *e;
-	struct dirent *a, *b;
+	struct snap *s = arg;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char pin[700];
 
-	xdp_info_pin_dir(dir, sizeof(dir), s->ifname);
-	d = opendir(dir);
-	while (d && (a = readdir(d))) {
-		if (a->d_name[0] == '.' || a->d_type != DT_DIR)
+	while (d && (e = readdir(d)) && s->nfilt < MAX_FILT) {
+		if (e->d_name[0] == '.')
 			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", dir, a->d_name);
-		e = opendir(sub);
-		while (e && (b = readdir(e)) && s->nfilt < MAX_FILT) {
-			if (b->d_name[0] == '.')
-				continue;
-			snprintf(pin, sizeof(pin), "%s/%s", sub, b->d_name);
-			if (xdp_info_percpu_sum(pin, s->filt[s->nfilt].v, 3) == 0) {
-				snprintf(s->filt[s->nfilt].prog, sizeof(s->filt[0].prog), "%.63s", a->d_name);
-				snprintf(s->filt[s->nfilt].map, sizeof(s->filt[0].map), "%.63s", b->d_name);
-				s->nfilt++;
-			}
+		snprintf(pin, sizeof(pin), "%s/%s", dir, e->d_name);
+		if (xdp_info_percpu_sum(pin, s->filt[s->nfilt].v, 3) == 0) {
+			snprintf(s->filt[s->nfilt].prog, sizeof(s->filt[0].prog), "%.63s", prog);
+			snprintf(s->filt[s->nfilt].map, sizeof(s->filt[0].map), "%.63s", e->d_name);
+			s->nfilt++;
 		}
-		if (e)
-			closedir(e);
 	}
 	if (d)
 		closedir(d);
@@ -83,7 +75,7 @@ static int take(const char *ifname, struct snap *s)
 	char pin[200];
 
 	memset(s, 0, sizeof(*s));
-	if (!f || f->pid > 4194304 || !runfile_pid_alive((long)f->pid)) {
+	if (!f || f->pid > (uint64_t)LONG_MAX || !runfile_pid_alive((long)f->pid)) {
 		runfile_unmap_stats(f);
 		return -1;
 	}
@@ -96,7 +88,7 @@ static int take(const char *ifname, struct snap *s)
 	xdp_info_pin_dir(pin, sizeof(pin), ifname);
 	strncat(pin, "/xennet_stats", sizeof(pin) - strlen(pin) - 1);
 	s->xdp_ok = xdp_info_percpu_sum(pin, s->xdp, 4) == 0;
-	read_filters(s);
+	xdp_info_for_each_filter(ifname, read_filter, s);
 	return 0;
 }
 

@@ -132,7 +132,7 @@ int cmd_status(int argc, char **argv)
 	if (optind < argc) {
 		if (!cmd_valid_ifname(argv[optind]))
 			return cmd_usage_error("status", "'%s' is not a valid interface name", argv[optind]);
-		if (runfile_read_state(argv[optind], &rs) < 0 || !runfile_pid_alive(rs.pid)) {
+		if (runfile_read_live(argv[optind], &rs) < 0) {
 			fprintf(stderr, "%s: no running xennet-xdp instance\n", argv[optind]);
 			json_object_put(out);
 			return 1;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include "cmd.h"
 #include "datapath.h"
+#include "mac.h"
 #include "netfront.h"
 #include "runfile.h"
 #include "xdp_port.h"
@@ -78,8 +79,7 @@ static void save_state(struct up *u)
 	u->rs.mtu = u->nf.mtu;
 	u->rs.be_state = u->nf.be_state;
 	u->rs.fe_state = fe_state_of(u->nf.phase);
-	snprintf(u->rs.mac, sizeof(u->rs.mac), "%02x:%02x:%02x:%02x:%02x:%02x", u->nf.mac[0],
-		 u->nf.mac[1], u->nf.mac[2], u->nf.mac[3], u->nf.mac[4], u->nf.mac[5]);
+	mac_format(u->nf.mac, u->rs.mac);
 	snprintf(u->rs.peer, sizeof(u->rs.peer), "%s", u->peer);
 	/* what the frontend asks for and gets: netfront.c writes these keys */
 	snprintf(u->rs.features, sizeof(u->rs.features), "rx-copy rx-notify no-csum-offload");

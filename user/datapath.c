@@ -19,12 +19,9 @@ static unsigned int reap_completions(struct datapath *dp)
 	struct xdp_port *port = dp->port;
 	uint32_t idx, n = xsk_ring_cons__peek(&port->comp, BUDGET, &idx);
 
-	for (uint32_t i = 0; i < n; i++) {
+	for (uint32_t i = 0; i < n; i++)
 		if (port->n_tx_frames < port->tx_frames_cap)
 			port->tx_frames[port->n_tx_frames++] = *xsk_ring_cons__comp_addr(&port->comp, idx + i);
-		if (port->tx_inflight)
-			port->tx_inflight--;
-	}
 	if (n)
 		xsk_ring_cons__release(&port->comp, n);
 	return n;
@@ -67,13 +64,14 @@ static int deliver(void *ctx, const uint8_t *data, uint32_t len)
 static void flush_xsk_tx(struct datapath *dp)
 {
 	struct xdp_port *port = dp->port;
-	bool stuck = !port->n_tx_frames && port->tx_inflight;
+	/* every frame is either free, reserved here, or with the kernel */
+	uint32_t in_flight = port->tx_frames_cap - port->n_tx_frames - dp->tx_pending;
+	bool stuck = !port->n_tx_frames && in_flight;
 
 	if (!dp->tx_pending && !stuck)
 		return;
 	if (dp->tx_pending) {
 		xsk_ring_prod__submit(&port->tx, dp->tx_pending);
-		port->tx_inflight += dp->tx_pending;
 		dp->tx_pending = 0;
 	}
 	if (xsk_ring_prod__needs_wakeup(&port->tx)) {

@@ -163,7 +163,7 @@ int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs))
 
 		if (dot && !strcmp(dot, ".state")) {
 			*dot = '\0';
-			if (runfile_read_state(ents[i]->d_name, &rs) == 0 && runfile_pid_alive(rs.pid)) {
+			if (runfile_read_live(ents[i]->d_name, &rs) == 0) {
 				fn(ents[i]->d_name, &rs);
 				count++;
 			}
@@ -172,6 +172,11 @@ int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs))
 	}
 	free(ents);
 	return count;
+}
+
+int runfile_read_live(const char *ifname, struct runstate *rs)
+{
+	return runfile_read_state(ifname, rs) == 0 && runfile_pid_alive(rs->pid) ? 0 : -1;
 }
 
 bool runfile_pid_alive(long pid)

@@ -34,6 +34,8 @@ int runfile_read_state(const char *ifname, struct runstate *rs);
 struct xennet_stats_file *runfile_map_stats(const char *ifname, int writable);
 void runfile_unmap_stats(struct xennet_stats_file *f);
 void runfile_remove(const char *ifname);
+/* The state of a running instance (a state file and a live pid): 0, or -1. */
+int runfile_read_live(const char *ifname, struct runstate *rs);
 /* Is pid a live process (a plausible pid, and signalable or EPERM)? */
 bool runfile_pid_alive(long pid);
 /* Call fn for every running instance (state file and a live pid), in name

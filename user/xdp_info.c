@@ -110,6 +110,25 @@ void xdp_info_filter_dir(char *buf, unsigned long size, const char *ifname, cons
 	snprintf(buf, size, "/sys/fs/bpf/xennet/%s/%s", ifname, prog);
 }
 
+void xdp_info_for_each_filter(const char *ifname, void (*fn)(const char *prog, const char *dir, void *arg),
+			      void *arg)
+{
+	char dir[160], sub[420];
+	struct dirent *e;
+	DIR *d;
+
+	xdp_info_pin_dir(dir, sizeof(dir), ifname);
+	d = opendir(dir);
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", dir, e->d_name);
+		fn(e->d_name, sub, arg);
+	}
+	if (d)
+		closedir(d);
+}
+
 int xdp_info_rm_pins(const char *dir)
 {
 	DIR *d = opendir(dir);

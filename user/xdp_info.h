@@ -28,6 +28,9 @@ int xdp_info_percpu_sum(const char *pin, uint64_t *out, unsigned int nfields);
 /* The pin directories: /sys/fs/bpf/xennet/<ifname>, and a filter's below it. */
 void xdp_info_pin_dir(char *buf, unsigned long size, const char *ifname);
 void xdp_info_filter_dir(char *buf, unsigned long size, const char *ifname, const char *prog);
+/* fn(prog, dir, arg) for each filter's pin directory below ifname's. */
+void xdp_info_for_each_filter(const char *ifname, void (*fn)(const char *prog, const char *dir, void *arg),
+			      void *arg);
 /* Remove a pin directory and everything below it; how many entries went. */
 int xdp_info_rm_pins(const char *dir);
 

@@ -92,11 +92,6 @@ static int ensure_bpffs(void)
 	return mount("bpf", BPFFS, "bpf", 0, "mode=0700") < 0 ? -errno : 0;
 }
 
-static void pin_dir_of(char *buf, size_t size, const char *ifname)
-{
-	snprintf(buf, size, BPFFS "/xennet/%s", ifname);
-}
-
 static int pin_maps(struct xdp_port *port)
 {
 	char path[160];
@@ -189,8 +184,7 @@ static int create_xsk(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 	/* copy-mode TX sends at most 32 frames per sendto() unless told more
 	 * (kernels without the option: the datapath kicks again while frames
 	 * are in flight) */
-	port->tx_budget_set = setsockopt(port->xsk_fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget,
-					 sizeof(budget)) == 0;
+	setsockopt(port->xsk_fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
 	port->tx_frames_cap = port->nframes - half;
 	port->tx_frames = calloc(port->tx_frames_cap, sizeof(*port->tx_frames));
 	if (!port->tx_frames)
@@ -219,7 +213,7 @@ int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
 	snprintf(port->ifname, sizeof(port->ifname), "%s", cfg->ifname);
 	snprintf(port->peer, sizeof(port->peer), "%s", cfg->peer);
-	pin_dir_of(port->pin_dir, sizeof(port->pin_dir), cfg->ifname);
+	xdp_info_pin_dir(port->pin_dir, sizeof(port->pin_dir), cfg->ifname);
 	if (!cfg->nframes || cfg->nframes & (cfg->nframes - 1) || !cfg->ring_size ||
 	    cfg->ring_size & (cfg->ring_size - 1))
 		return fail(port, "UMEM frames and ring sizes must be powers of two", EINVAL);
@@ -317,7 +311,7 @@ int xdp_port_cleanup_stale(const char *ifname, const char *peer, const char *net
 		}
 		n += veth_delete(peer) == 0;
 	}
-	pin_dir_of(dir, sizeof(dir), ifname);
+	xdp_info_pin_dir(dir, sizeof(dir), ifname);
 	n += unpin_dir(dir) > 0;
 	return n;
 }

@@ -31,11 +31,10 @@ struct xdp_port {
 	int xsk_fd;
 	int ifindex, peer_ifindex;
 	/* The UMEM frames of the XSK TX side, owned here so that they outlive
-	 * a datapath restart: free ones in tx_frames, the others on the XSK
-	 * TX or completion ring (tx_inflight of them) */
+	 * a datapath restart: free ones in tx_frames, the others reserved by
+	 * the datapath or on the XSK TX or completion ring */
 	uint64_t *tx_frames;
-	uint32_t n_tx_frames, tx_frames_cap, tx_inflight;
-	bool tx_budget_set;     /* XDP_MAX_TX_SKB_BUDGET took: one kick sends a batch */
+	uint32_t n_tx_frames, tx_frames_cap;
 	/* private */
 	char ifname[16], peer[16];
 	struct xennet_redirect *skel;

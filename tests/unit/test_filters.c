@@ -95,7 +95,7 @@ static struct fx *fx_load(const char *name)
 static int fx_setup(void **state, const char *name)
 {
 	/* loading BPF needs root; the suite runs as root, so not being root
-	 * is a failure here, never a silent skip */
+	 * is a failure here, not a test passed over */
 	if (geteuid() != 0) {
 		print_message("not root: loading BPF programs needs root\n");
 		return -1;
