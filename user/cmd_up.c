@@ -300,9 +300,11 @@ static int event_loop(struct up *u, int sigfd)
 			stop_traffic(u);
 			netfront_finish(&u->nf);
 			netfront_start(&u->nf);       /* and wait for the backend again */
-		} else if (u->nf.phase == NF_WAIT_CONNECTED || u->nf.phase == NF_WAIT_INITWAIT) {
-			deadline = now_ms() + u->timeout_ms;
 		}
+		/* every wait gets the whole timeout, however it was entered (also
+		 * through NF_LOST, which goes straight on to a wait) */
+		if (u->nf.phase == NF_WAIT_CONNECTED || u->nf.phase == NF_WAIT_INITWAIT)
+			deadline = now_ms() + u->timeout_ms;
 		last = u->nf.phase;
 		save_state(u);
 	}
