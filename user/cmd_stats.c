@@ -116,8 +116,8 @@ static void rates(const struct snap *s, const struct snap *p, double secs, doubl
 	r[3] = 8 * rate(qf(s, "tx_bytes"), qf(p, "tx_bytes"), secs);
 	r[4] = rate(qf(s, "rx_dropped") + qf(s, "xsk_tx_invalid"),
 		    qf(p, "rx_dropped") + qf(p, "xsk_tx_invalid"), secs);
-	r[5] = rate(qf(s, "tx_dropped") + qf(s, "xsk_rx_dropped"),
-		    qf(p, "tx_dropped") + qf(p, "xsk_rx_dropped"), secs);
+	r[5] = rate(qf(s, "tx_dropped") + qf(s, "xsk_rx_dropped") + qf(s, "xsk_rx_ring_full"),
+		    qf(p, "tx_dropped") + qf(p, "xsk_rx_dropped") + qf(p, "xsk_rx_ring_full"), secs);
 	r[6] = rate(qf(s, "rx_invalid") + qf(s, "tx_invalid"), qf(p, "rx_invalid") + qf(p, "tx_invalid"),
 		    secs);
 }

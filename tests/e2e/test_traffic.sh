@@ -9,6 +9,9 @@ head -c $((MB * 1024 * 1024)) /dev/urandom >"$T/blob"
 BLOB_SUM=$(sha256sum <"$T/blob" | cut -d' ' -f1)
 
 stat_of() { "$XN" stats "$IFN" | awk -v k="$1" '$1 == k { print $2 }'; }
+# frames the kernel could not put on xennet-xdp's XSK: no fill-ring frame
+# (rx_dropped) or a full RX ring (rx_ring_full) -- both are drops
+xsk_drops() { echo $(( $(stat_of xsk_rx_dropped) + $(stat_of xsk_rx_ring_full) )); }
 # kernel UDP receive-buffer drops in the wire namespace
 udp_rcvbuf_errors() { inw awk '/^Udp: [0-9]/ { print $6 }' /proc/net/snmp; }
 
@@ -37,11 +40,11 @@ udp_burst() {     # $BURST datagrams guest -> wire; every counter must agree
 	inw "$TOOLS/udpburst" recv 7000 "$BURST" 2000 >"$T/udp.out" &
 	local rpid=$!
 	wait_log "$T/udp.out" ready 5 || return 1
-	f0=$(stat_of tx_packets); b0=$(query tx-packets); d0=$(stat_of xsk_rx_dropped); k0=$(udp_rcvbuf_errors)
+	f0=$(stat_of tx_packets); b0=$(query tx-packets); d0=$(xsk_drops); k0=$(udp_rcvbuf_errors)
 	sent=$(ing "$TOOLS/udpburst" send $WIRE_IP 7000 "$BURST" 64 | sed -n 's/^sent //p')
 	wait $rpid
 	sleep 1.2     # xennet-xdp refreshes the XSK's kernel counters every second
-	f1=$(stat_of tx_packets); b1=$(query tx-packets); d1=$(stat_of xsk_rx_dropped); k1=$(udp_rcvbuf_errors)
+	f1=$(stat_of tx_packets); b1=$(query tx-packets); d1=$(xsk_drops); k1=$(udp_rcvbuf_errors)
 	read -r _ got _ bad <<<"$(tail -1 "$T/udp.out")"
 	F=$((f1 - f0)) B=$((b1 - b0)) D=$((d1 - d0)) K=$((k1 - k0))
 	echo "# udp: sender sent $sent; xennet-xdp forwarded $F, XSK dropped $D; backend took $B; receiver got $got (bad $bad), its socket dropped $K"
