@@ -9,7 +9,8 @@ PKGS    := xenstore xengnttab xenevtchn libbpf libxdp libnl-route-3.0 json-c
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(B) -MMD -MP -D__XEN_TOOLS__ \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# expanded when a link runs, after deps-ok has installed what pkg-config reads
+LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
