@@ -643,12 +643,19 @@ static struct rl_key v4_key(const char *a)
 	return k;
 }
 
-static uint64_t mono_ns(void)
+/* The program's clock (bpf_ktime_get_ns()), read back from the bucket it
+ * stamps for a source of its own: the tests set bucket times relative to
+ * it, never to a clock read in userspace, which may run ahead of it. */
+static uint64_t bpf_clock_ns(struct fx *f, int src)
 {
-	struct timespec ts;
+	struct rl_key k = v4_key("198.51.100.250");
+	struct rl_state st;
+	uint8_t b[256];
 
-	assert_int_equal(clock_gettime(CLOCK_MONOTONIC, &ts), 0);
-	return (uint64_t)ts.tv_sec * NS + (uint64_t)ts.tv_nsec;
+	EXPECT(f, b, mk_v4(b, "198.51.100.250", UDP(1, 2)), XDP_PASS);
+	assert_int_equal(bpf_map_lookup_elem(src, &k, &st), 0);
+	assert_int_equal(bpf_map_delete_elem(src, &k), 0);   /* full again next time */
+	return st.last_ns;
 }
 
 static void assert_no_entry(int fd, const void *key)
@@ -687,7 +694,7 @@ static void filter_ratelimit(void **state)
 	/* the bucket is keyed by ::ffff:a.b.c.d */
 	assert_int_equal(bpf_map_lookup_elem(src, &ka, &st), 0);
 	assert_true(st.tokens < NS);
-	assert_true(st.last_ns <= mono_ns());
+	assert_true(st.last_ns <= bpf_clock_ns(f, src));
 	/* non-IP and unparseable frames are not limited */
 	mk_v4(cut, "198.51.100.1", UDP(1, 2));
 	for (int i = 0; i < 5; i++) {
@@ -705,28 +712,31 @@ static void filter_ratelimit(void **state)
 	assert_int_equal(bpf_map_lookup_elem(src, &k6, &st), 0);
 
 	/* refill: an empty bucket last refilled 2.5 s ago holds 2.5 packets */
-	st = (struct rl_state){ 0, mono_ns() - 2500000000ULL };
+	st = (struct rl_state){ 0, bpf_clock_ns(f, src) - 2500000000ULL };
 	update(src, &ka, &st);
 	EXPECT(f, b, mk_v4(b, "198.51.100.1", UDP(1, 2)), XDP_PASS);
 	EXPECT(f, b, mk_v4(b, "198.51.100.1", UDP(1, 2)), XDP_PASS);
 	EXPECT(f, b, mk_v4(b, "198.51.100.1", UDP(1, 2)), XDP_DROP);
 	/* and never more than burst, however long ago */
-	st = (struct rl_state){ 0, mono_ns() - 1000 * NS };
+	st.tokens = 0;
+	st.last_ns = bpf_clock_ns(f, src);
+	st.last_ns = st.last_ns > 1000 * NS ? st.last_ns - 1000 * NS : 0;  /* (since boot at most) */
 	update(src, &ka, &st);
 	for (int i = 0; i < 3; i++)
 		EXPECT(f, b, mk_v4(b, "198.51.100.1", UDP(1, 2)), XDP_PASS);
 	EXPECT(f, b, mk_v4(b, "198.51.100.1", UDP(1, 2)), XDP_DROP);
 	/* a huge rate must not overflow into a small refill: with 2^63 packets/s,
-	 * elapsed * rate wraps to 0 for every even elapsed_ns */
+	 * elapsed * rate wraps to 0 for every even elapsed_ns (elapsed is at
+	 * least i + 1 ns here: stamped that much before the program's clock) */
 	set_rate(f, 1ULL << 63, 3);
 	for (int i = 0; i < 16; i++) {
-		st = (struct rl_state){ 0, mono_ns() };
+		st = (struct rl_state){ 0, bpf_clock_ns(f, src) - (uint64_t)(i + 1) };
 		update(src, &ka, &st);
 		EXPECT(f, b, mk_v4(b, "198.51.100.1", UDP(1, 2)), XDP_PASS);
 	}
 	/* a full bucket of 3 is cut to 1 when burst is lowered to 1 */
 	set_rate(f, 1, 1);
-	st = (struct rl_state){ 3 * NS, mono_ns() };
+	st = (struct rl_state){ 3 * NS, bpf_clock_ns(f, src) };
 	update(src, &ka, &st);
 	EXPECT(f, b, mk_v4(b, "198.51.100.1", UDP(1, 2)), XDP_PASS);
 	EXPECT(f, b, mk_v4(b, "198.51.100.1", UDP(1, 2)), XDP_DROP);
