@@ -24,9 +24,15 @@ BPF_OBJS    := $(BPF_SRCS:bpf/%.bpf.c=$(B)/%.bpf.o)
 SKELS       := $(BPF_SRCS:bpf/%.bpf.c=$(B)/%.skel.h)
 FILTER_OBJS := $(FILTER_SRCS:bpf/filters/%.bpf.c=$(B)/filters/%.bpf.o)
 
-LIB_SRCS     := $(filter-out user/xennet.c,$(wildcard user/*.c))
+# user/ in layers (see README, Layout): common <- xen, state <- port <- cli;
+# the simulator links only common/.
+COMMON_SRCS  := $(wildcard user/common/*.c)
+LIB_SRCS     := $(wildcard user/xen/*.c user/port/*.c user/state/*.c)
+CLI_SRCS     := $(wildcard user/cli/*.c)
 SIMBACK_SRCS := $(wildcard user/simback/*.c)
+COMMON_OBJS  := $(COMMON_SRCS:%.c=$(B)/%.o)
 LIB_OBJS     := $(LIB_SRCS:%.c=$(B)/%.o)
+CLI_OBJS     := $(CLI_SRCS:%.c=$(B)/%.o)
 SIMBACK_LIB  := $(filter-out $(B)/user/simback/main.o,$(SIMBACK_SRCS:%.c=$(B)/%.o))
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
@@ -69,20 +75,22 @@ $(B)/%.o: %.c | deps-ok $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+$(B)/libcommon.a: $(COMMON_OBJS)
+	$(AR) rcs $@ $^
 $(B)/libxennet.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 $(B)/libsimback.a: $(SIMBACK_LIB)
 	$(AR) rcs $@ $^
 
-$(B)/xennet-xdp: $(B)/user/xennet.o $(B)/libxennet.a
+$(B)/xennet-xdp: $(CLI_OBJS) $(B)/libxennet.a $(B)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/xennet-simback: $(B)/user/simback/main.o $(B)/libsimback.a $(B)/libxennet.a
+$(B)/xennet-simback: $(B)/user/simback/main.o $(B)/libsimback.a $(B)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
-$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libsimback.a $(B)/libxennet.a
+$(B)/tests/%: $(B)/tests/unit/%.o $(B)/libsimback.a $(B)/libxennet.a $(B)/libcommon.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
-$(B)/tests/tools/%: $(B)/tests/tools/%.o $(B)/libxennet.a
+$(B)/tests/tools/%: $(B)/tests/tools/%.o $(B)/libxennet.a $(B)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # deps-ok: a cheap check that the toolchain is there; `make deps` installs it.

@@ -44,6 +44,14 @@ for tier in $tiers; do
 			[ "$rc" != 0 ] && grep -v '^\[' "$log" | tail -20
 			count "$log.pf" "$rc" "$(basename "$t")"
 			rm -f "$log" "$log.pf"
+		done
+		# checks of the tree itself (the layering of user/)
+		for t in tests/tree/test_*.sh; do
+			log=$(mktemp)
+			bash "$t" >"$log" 2>&1; rc=$?
+			grep -E '^(PASS|FAIL) ' "$log"
+			count "$log" "$rc" "$t"
+			rm -f "$log"
 		done ;;
 	e2e)
 		for t in tests/e2e/test_*.sh; do

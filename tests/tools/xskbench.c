@@ -15,7 +15,7 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <xdp/xsk.h>
-#include "cmd.h"
+#include "state/xdp_info.h"
 
 #define NFRAMES 4096u
 #define FSIZE 4096u
@@ -43,7 +43,7 @@ int main(int argc, char **argv)
 	void *area;
 	uint32_t idx = 0;
 
-	cmd_quiet_bpf_libs();   /* a benchmark prints its figures, not libbpf's notes */
+	xdp_info_quiet_libs();   /* a benchmark prints its figures, not libbpf's notes */
 	if (!is_tx && !(argc == 4 && !strcmp(argv[1], "rx"))) {
 		fprintf(stderr, "usage: xskbench tx IFACE SIZE SECONDS | rx IFACE SECONDS\n");
 		return 2;

@@ -5,7 +5,7 @@
 #include <setjmp.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../user/mac.h"
+#include "common/mac.h"
 
 static void valid(void **state)
 {

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../user/netif_ring.h"
+#include "xen/netif_ring.h"
 
 /* ring.h declares the shared ring as ring[1]; index it through a pointer so
  * that compilers do not take entry 2 for a read past the array. */

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include "../../user/netfront.h"
-#include "../../user/xenbus_state.h"
-#include "../../user/simback/xs_store.h"
+#include "xen/netfront.h"
+#include "xen/xenbus_state.h"
+#include "simback/xs_store.h"
 
 #define FE "/local/domain/1/device/vif/0"
 #define BE "/local/domain/0/backend/vif/1/0"

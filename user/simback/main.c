@@ -21,8 +21,8 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
-#include "fdpass.h"
-#include "mac.h"
+#include "common/fdpass.h"
+#include "common/mac.h"
 #include "simback.h"
 #include "simproto.h"
 #include "xs_server.h"

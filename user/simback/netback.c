@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "simback.h"
-#include "xs_keys.h"
+#include "common/parse.h"
 
 #define PAGE 4096u
 #define BUDGET 64u
@@ -28,7 +28,7 @@ static int put(struct simnet *n, const char *dir, const char *key, const char *f
 	va_start(ap, fmt);
 	len = vsnprintf(val, sizeof(val), fmt, ap);
 	va_end(ap);
-	if (xk_path(path, sizeof(path), dir, key) < 0 || len < 0)
+	if (path_join(path, sizeof(path), dir, key) < 0 || len < 0)
 		return EINVAL;
 	return xs_store_write(n->st, 0, path, val, (unsigned int)len);
 }
@@ -38,7 +38,7 @@ static char *get(struct simnet *n, const char *dir, const char *key)
 	char path[256], *val = NULL;
 	unsigned int len;
 
-	if (xk_path(path, sizeof(path), dir, key) < 0 ||
+	if (path_join(path, sizeof(path), dir, key) < 0 ||
 	    xs_store_read(n->st, 0, path, &val, &len) != 0)
 		return NULL;
 	if (strlen(val) != len) {
@@ -52,7 +52,7 @@ static int get_uint(struct simnet *n, const char *dir, const char *key, unsigned
 		    unsigned long *out)
 {
 	char *v = get(n, dir, key);
-	int ret = v ? xk_parse_uint(v, max, out) : -1;
+	int ret = v ? parse_uint(v, max, out) : -1;
 
 	free(v);
 	return ret;
@@ -225,7 +225,7 @@ static const char *unsupported_request(struct simnet *n)
 
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		char *s = get(n, n->fe_dir, keys[i]);
-		bool used = s && !(xk_parse_uint(s, UINT32_MAX, &v) == 0 &&
+		bool used = s && !(parse_uint(s, UINT32_MAX, &v) == 0 &&
 				   (v == 0 || (v == 1 && !strcmp(keys[i], "multi-queue-num-queues"))));
 
 		free(s);

@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xennet-xdp filter attach IFNAME OBJ [--prog NAME] [--priority N]
+ * xennet-xdp filter detach IFNAME (--prog NAME | --all)
+ * xennet-xdp filter list [IFNAME]
+ *
+ * User XDP programs on the guest-facing interface's ingress (traffic from
+ * the backend, before the guest's stack), through libxdp so that they share
+ * the interface with anything attached by xdp-loader.  A filter's maps are
+ * pinned under /sys/fs/bpf/xennet/IFNAME/PROG/ so that bpftool reaches them
+ * by path; `detach` and `down` remove the pins.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "cli/cmd.h"
+#include "common/netns.h"
+#include "state/runfile.h"
+#include "state/xdp_info.h"
+
+/* ifname must be the guest-facing interface of a running instance. */
+static int ours(const char *ifname, struct runstate *rs)
+{
+	if (!ifname_valid(ifname)) {
+		fprintf(stderr, "xennet-xdp: filter: '%s' is not a valid interface name\n", ifname);
+		return -1;
+	}
+	if (runfile_read_live(ifname, rs) < 0) {
+		fprintf(stderr, "%s: not an interface of a running xennet-xdp instance\n", ifname);
+		return -1;
+	}
+	return 0;
+}
+
+/* A program name becomes a directory under the pins: [A-Za-z0-9_], 1..63. */
+static bool valid_prog_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= 63 &&
+	       strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") == n;
+}
+
+/* Run fn in the instance's namespace; a failure to get there is said here
+ * (fn's own failures, already said, come back as 1). */
+static int in_instance_ns(const struct runstate *rs, const char *ifname, int (*fn)(void *), void *arg)
+{
+	int ret = netns_run(rs->netns[0] ? rs->netns : NULL, fn, arg);
+
+	if (ret < 0)
+		fprintf(stderr, "%s: can't enter network namespace %s: %s\n", ifname, rs->netns,
+			strerror(-ret));
+	return ret;
+}
+
+/* Check the object before libxdp sees it, to name the problem exactly. */
+static int check_object(const char *obj, const char *want, char *name, size_t size)
+{
+	struct bpf_object *o;
+	struct bpf_program *p;
+	char names[256] = "";
+	size_t len = 0;
+	int found = 0;
+
+	if (access(obj, R_OK) < 0) {
+		fprintf(stderr, "xennet-xdp: filter: can't read %s: %s\n", obj, strerror(errno));
+		return -1;
+	}
+	o = bpf_object__open_file(obj, NULL);
+	if (libbpf_get_error(o)) {
+		fprintf(stderr, "xennet-xdp: filter: %s is not a BPF object libbpf can open\n", obj);
+		return -1;
+	}
+	bpf_object__for_each_program(p, o) {
+		if (bpf_program__type(p) != BPF_PROG_TYPE_XDP)
+			continue;
+		len += (size_t)snprintf(names + len, len < sizeof(names) ? sizeof(names) - len : 0,
+					"%s%s", len ? ", " : "", bpf_program__name(p));
+		if (!found && (!want || !strcmp(want, bpf_program__name(p)))) {
+			snprintf(name, size, "%s", bpf_program__name(p));
+			found = 1;
+		}
+	}
+	bpf_object__close(o);
+	if (!len) {
+		fprintf(stderr, "xennet-xdp: filter: %s has no XDP program\n", obj);
+		return -1;
+	}
+	if (!found) {
+		fprintf(stderr, "xennet-xdp: filter: %s has no XDP program named '%s' (it has: %s)\n",
+			obj, want, names);
+		return -1;
+	}
+	if (!valid_prog_name(name)) {
+		fprintf(stderr, "xennet-xdp: filter: program name '%s' in %s is not 1-63 of "
+			"A-Z a-z 0-9 _\n", name, obj);
+		return -1;
+	}
+	return 0;
+}
+
+struct attach_op {
+	const char *ifname, *obj, *prog;
+	long prio;              /* -1: the object's own */
+	char pin_dir[160];
+	uint32_t id;
+	int prio_used;
+};
+
+static void unpin_all(struct bpf_object *o, const char *dir)
+{
+	struct bpf_map *m;
+	char path[256];
+
+	bpf_object__for_each_map(m, o) {
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
+static int pin_maps(struct xdp_program *xp, const char *dir)
+{
+	struct bpf_object *o = xdp_program__bpf_obj(xp);
+	struct bpf_map *m;
+	char path[256];
+
+	if (!o)
+		return 0;
+	mkdir("/sys/fs/bpf/xennet", 0700);
+	if (mkdir(dir, 0700) < 0)
+		return -errno;
+	bpf_object__for_each_map(m, o) {
+		if (bpf_map__is_internal(m))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		if (bpf_map__pin(m, path) < 0) {
+			int err = -errno;
+
+			unpin_all(o, dir);
+			return err;
+		}
+	}
+	return 0;
+}
+
+static int attach_here(void *arg)
+{
+	struct attach_op *op = arg;
+	DECLARE_LIBXDP_OPTS(xdp_program_opts, opts, .open_filename = op->obj, .prog_name = op->prog);
+	struct xdp_prog_info before[XDP_INFO_MAX];
+	int idx = (int)if_nametoindex(op->ifname), nbefore, err;
+	struct xdp_program *xp;
+	struct stat st;
+
+	if (!idx) {
+		fprintf(stderr, "%s: no such interface\n", op->ifname);
+		return 1;
+	}
+	nbefore = xdp_info_list(op->ifname, NULL, before, XDP_INFO_MAX);
+	for (int i = 0; i < nbefore; i++) {
+		if (!strcmp(before[i].name, op->prog)) {
+			fprintf(stderr, "%s: a filter named %s is already attached\n", op->ifname, op->prog);
+			return 1;
+		}
+	}
+	if (stat(op->pin_dir, &st) == 0)
+		xdp_info_rm_pins(op->pin_dir);   /* left by one removed behind our back */
+	xp = xdp_program__create(&opts);
+	if (libxdp_get_error(xp)) {
+		fprintf(stderr, "xennet-xdp: filter: can't load %s from %s: %s\n", op->prog, op->obj,
+			strerror((int)-libxdp_get_error(xp)));
+		return 1;
+	}
+	if (op->prio >= 0)
+		xdp_program__set_run_prio(xp, (unsigned int)op->prio);
+	err = xdp_program__attach(xp, idx, XDP_MODE_NATIVE, 0);
+	if (err) {
+		/* libxdp says EBUSY/EEXIST when it would have to replace a program
+		 * running alone because its dispatcher could not load */
+		if (nbefore > 0 && !before[0].dispatcher && (err == -EBUSY || err == -EEXIST))
+			fprintf(stderr, "%s: can't attach %s: %s is attached already, and libxdp's "
+				"dispatcher, which runs more than one, is unavailable here (%s)\n",
+				op->ifname, op->prog, before[0].name, strerror(-err));
+		else
+			fprintf(stderr, "%s: can't attach %s: %s\n", op->ifname, op->prog, strerror(-err));
+		xdp_program__close(xp);
+		return 1;
+	}
+	err = pin_maps(xp, op->pin_dir);
+	if (err) {
+		int derr = xdp_program__detach(xp, idx, XDP_MODE_NATIVE, 0);
+
+		if (derr)
+			fprintf(stderr, "%s: can't pin the maps of %s under %s: %s, and can't detach it "
+				"(%s): remove it with xennet-xdp filter detach %s --prog %s\n", op->ifname,
+				op->prog, op->pin_dir, strerror(-err), strerror(-derr), op->ifname, op->prog);
+		else
+			fprintf(stderr, "%s: can't pin the maps of %s under %s: %s; detached it again\n",
+				op->ifname, op->prog, op->pin_dir, strerror(-err));
+		xdp_program__close(xp);
+		return 1;
+	}
+	op->id = xdp_program__id(xp);
+	op->prio_used = (int)xdp_program__run_prio(xp);
+	xdp_program__close(xp);
+	return 0;
+}
+
+static int do_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prog", required_argument, NULL, 'p' },
+		{ "priority", required_argument, NULL, 'P' },
+		{ 0 },
+	};
+	struct attach_op op = { .prio = -1 };
+	struct runstate rs;
+	char name[64];
+	unsigned long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			op.prog = optarg;
+			break;
+		case 'P':
+			if (cmd_parse_uint("filter attach", "--priority", optarg, 1000, &v))
+				return 2;
+			op.prio = (long)v;
+			break;
+		default:
+			return cmd_option_error("filter attach", argv, c);
+		}
+	}
+	if (argc - optind != 2)
+		return cmd_usage_error("filter attach", "usage: filter attach IFNAME OBJ [--prog NAME] [--priority N]");
+	op.ifname = argv[optind];
+	op.obj = argv[optind + 1];
+	if (ours(op.ifname, &rs) < 0 || check_object(op.obj, op.prog, name, sizeof(name)) < 0)
+		return 1;
+	op.prog = name;
+	xdp_info_filter_dir(op.pin_dir, sizeof(op.pin_dir), op.ifname, op.prog);
+	if (in_instance_ns(&rs, op.ifname, attach_here, &op) != 0)
+		return 1;
+	printf("%s: attached %s (id %u) at priority %d; maps pinned under %s\n", op.ifname, op.prog,
+	       op.id, op.prio_used, op.pin_dir);
+	return 0;
+}
+
+struct detach_op {
+	const char *ifname, *prog;
+	bool all;
+	char names[256];
+	int n;
+};
+
+static int detach_here(void *arg)
+{
+	struct detach_op *op = arg;
+	int idx = (int)if_nametoindex(op->ifname), err = 0;
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	size_t len = 0;
+
+	if (!idx) {
+		fprintf(stderr, "%s: no such interface\n", op->ifname);
+		return 1;
+	}
+	mp = xdp_multiprog__get_from_ifindex(idx);
+	if (libxdp_get_error(mp) || !mp || !xdp_multiprog__main_prog(mp)) {
+		fprintf(stderr, "%s: no filter is attached\n", op->ifname);
+		return 1;
+	}
+	if (op->all || xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (!op->all && (!p || strcmp(xdp_program__name(p), op->prog))) {
+			fprintf(stderr, "%s: no filter named '%s' (attached: %s)\n", op->ifname, op->prog,
+				p ? xdp_program__name(p) : "none");
+			xdp_multiprog__close(mp);
+			return 1;
+		}
+		/* the names, for the pins */
+		if (xdp_multiprog__is_legacy(mp))
+			len += (size_t)snprintf(op->names, sizeof(op->names), "%s", xdp_program__name(p));
+		else
+			for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+				len += (size_t)snprintf(op->names + len, len < sizeof(op->names) ?
+							sizeof(op->names) - len : 0, "%s%s",
+							len ? " " : "", xdp_program__name(p));
+		err = xdp_multiprog__detach(mp);
+		op->n = 1;
+	} else {
+		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
+			if (!strcmp(xdp_program__name(p), op->prog))
+				break;
+		if (!p) {
+			fprintf(stderr, "%s: no filter named '%s'\n", op->ifname, op->prog);
+			xdp_multiprog__close(mp);
+			return 1;
+		}
+		snprintf(op->names, sizeof(op->names), "%s", op->prog);
+		err = xdp_program__detach(p, idx, xdp_multiprog__attach_mode(mp), 0);
+		op->n = 1;
+	}
+	xdp_multiprog__close(mp);
+	if (err) {
+		fprintf(stderr, "%s: can't detach: %s\n", op->ifname, strerror(-err));
+		return 1;
+	}
+	return 0;
+}
+
+/* Every filter's pins below the interface's directory (ours stay). */
+static void remove_filter_pins(const char *prog, const char *dir, void *arg)
+{
+	(void)arg;
+	if (valid_prog_name(prog))
+		xdp_info_rm_pins(dir);
+}
+
+static int do_detach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "prog", required_argument, NULL, 'p' },
+		{ "all", no_argument, NULL, 'a' },
+		{ 0 },
+	};
+	struct detach_op op = { 0 };
+	struct runstate rs;
+	char dir[160];
+	int c;
+
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c == 'p')
+			op.prog = optarg;
+		else if (c == 'a')
+			op.all = true;
+		else
+			return cmd_option_error("filter detach", argv, c);
+	}
+	if (argc - optind != 1 || !op.prog == !op.all)
+		return cmd_usage_error("filter detach", "usage: filter detach IFNAME (--prog NAME | --all)");
+	if (op.prog && !valid_prog_name(op.prog))
+		return cmd_usage_error("filter detach", "--prog: '%s' is not 1-63 of A-Z a-z 0-9 _", op.prog);
+	op.ifname = argv[optind];
+	if (ours(op.ifname, &rs) < 0)
+		return 1;
+	if (in_instance_ns(&rs, op.ifname, detach_here, &op) != 0)
+		return 1;
+	for (char *save = NULL, *n = strtok_r(op.names, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
+		if (valid_prog_name(n)) {
+			xdp_info_filter_dir(dir, sizeof(dir), op.ifname, n);
+			xdp_info_rm_pins(dir);
+		}
+		printf("%s: detached %s\n", op.ifname, n);
+	}
+	if (op.all)
+		/* those of filters removed behind our back too */
+		xdp_info_for_each_filter(op.ifname, remove_filter_pins, NULL);
+	return 0;
+}
+
+static void list_one(const char *ifname, const struct runstate *rs)
+{
+	struct xdp_prog_info pi[XDP_INFO_MAX];
+	int n = xdp_info_list(ifname, rs->netns, pi, XDP_INFO_MAX);
+
+	if (n < 0) {
+		printf("%s: can't read its XDP programs: %s\n", ifname, strerror(-n));
+		return;
+	}
+	if (!n) {
+		printf("%s: no filter\n", ifname);
+		return;
+	}
+	printf("%s:\n%6s  %-24s %8s  %-7s %s\n", ifname, "prio", "program", "id", "mode", "chain actions");
+	for (int i = 0; i < n; i++)
+		printf("%6d  %-24s %8u  %-7s %s%s\n", pi[i].prio, pi[i].name, pi[i].id, pi[i].mode,
+		       pi[i].chain, pi[i].dispatcher ? "" : "  (alone: no dispatcher)");
+}
+
+static int do_list(int argc, char **argv)
+{
+	struct runstate rs;
+
+	if (argc > 2)
+		return cmd_usage_error("filter list", "usage: filter list [IFNAME]");
+	if (argc == 2) {
+		if (ours(argv[1], &rs) < 0)
+			return 1;
+		list_one(argv[1], &rs);
+		return 0;
+	}
+	if (runfile_for_each(list_one) < 0) {
+		fprintf(stderr, "xennet-xdp: filter list: can't read %s: %s\n", XENNET_RUN_DIR, strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+int cmd_filter(int argc, char **argv)
+{
+	xdp_info_quiet_libs();
+	opterr = 0;
+	if (argc < 2)
+		return cmd_usage_error("filter", "usage: filter attach|detach|list ...");
+	optind = 2;
+	if (!strcmp(argv[1], "attach"))
+		return do_attach(argc, argv);
+	if (!strcmp(argv[1], "detach"))
+		return do_detach(argc, argv);
+	if (!strcmp(argv[1], "list"))
+		return do_list(argc - 1, argv + 1);
+	return cmd_usage_error("filter", "'%s' is not attach, detach or list", argv[1]);
+}

@@ -1,0 +1,311 @@
+/* SPDX-License-Identifier: MIT */
+/* xennet-xdp stats [IFNAME] [--interval S [--count N]] [--json]: the
+ * counters of running instances, read from their stats files (the datapath
+ * is not disturbed), the built-in XDP program's per-CPU counters and the
+ * filters' own, from their pinned maps; with --interval, rates per second
+ * over each interval as well. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <limits.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <bpf/libbpf.h>
+#include "cli/cmd.h"
+#include "state/runfile.h"
+#include "state/xdp_info.h"
+#include "xennet_bpf.h"
+
+static const struct {
+	const char *name;
+	size_t off;
+} fields[] = {
+#define X(f) { #f, offsetof(struct xennet_queue_stats, f) },
+	XENNET_QUEUE_STATS_FIELDS(X)
+#undef X
+};
+#define NFIELDS (sizeof(fields) / sizeof(fields[0]))
+#define MAX_INST 32
+#define MAX_FILT 8
+
+/* One look at one instance. */
+struct snap {
+	char ifname[16];
+	long pid;
+	uint64_t q[NFIELDS];
+	bool xdp_ok;
+	uint64_t xdp[4];                 /* struct xennet_xdp_stats */
+	int nfilt;
+	struct {
+		char prog[64], map[64];
+		uint64_t v[3];           /* packets, passed, dropped */
+	} filt[MAX_FILT];
+};
+
+/* The filters' counter maps: per-CPU arrays of {packets, passed, dropped}
+ * pinned below the interface's directory. */
+static void read_filter(const char *prog, const char *dir, void *arg)
+{
+	struct snap *s = arg;
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char pin[700];
+
+	while (d && (e = readdir(d)) && s->nfilt < MAX_FILT) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(pin, sizeof(pin), "%s/%s", dir, e->d_name);
+		if (xdp_info_percpu_sum(pin, s->filt[s->nfilt].v, 3) == 0) {
+			snprintf(s->filt[s->nfilt].prog, sizeof(s->filt[0].prog), "%.63s", prog);
+			snprintf(s->filt[s->nfilt].map, sizeof(s->filt[0].map), "%.63s", e->d_name);
+			s->nfilt++;
+		}
+	}
+	if (d)
+		closedir(d);
+}
+
+static int take(const char *ifname, struct snap *s)
+{
+	struct xennet_stats_file *f = runfile_map_stats(ifname, 0);
+	char pin[200];
+
+	memset(s, 0, sizeof(*s));
+	if (!f || f->pid > (uint64_t)LONG_MAX || !runfile_pid_alive((long)f->pid)) {
+		runfile_unmap_stats(f);
+		return -1;
+	}
+	snprintf(s->ifname, sizeof(s->ifname), "%.15s", ifname);
+	s->pid = (long)f->pid;
+	for (size_t i = 0; i < NFIELDS; i++)
+		s->q[i] = __atomic_load_n((const uint64_t *)((const char *)&f->q[0] + fields[i].off),
+					  __ATOMIC_RELAXED);
+	runfile_unmap_stats(f);
+	xdp_info_pin_dir(pin, sizeof(pin), ifname);
+	strncat(pin, "/xennet_stats", sizeof(pin) - strlen(pin) - 1);
+	s->xdp_ok = xdp_info_percpu_sum(pin, s->xdp, 4) == 0;
+	xdp_info_for_each_filter(ifname, read_filter, s);
+	return 0;
+}
+
+static uint64_t qf(const struct snap *s, const char *name)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (!strcmp(fields[i].name, name))
+			return s->q[i];
+	return 0;
+}
+
+static double rate(uint64_t now, uint64_t before, double secs)
+{
+	return now >= before && secs > 0 ? (double)(now - before) / secs : 0;
+}
+
+static const char *const rate_names[] = { "rx_pps", "rx_bps", "tx_pps", "tx_bps", "rx_drops_ps",
+					   "tx_drops_ps", "invalid_ps" };
+
+static void rates(const struct snap *s, const struct snap *p, double secs, double r[7])
+{
+	r[0] = rate(qf(s, "rx_packets"), qf(p, "rx_packets"), secs);
+	r[1] = 8 * rate(qf(s, "rx_bytes"), qf(p, "rx_bytes"), secs);
+	r[2] = rate(qf(s, "tx_packets"), qf(p, "tx_packets"), secs);
+	r[3] = 8 * rate(qf(s, "tx_bytes"), qf(p, "tx_bytes"), secs);
+	r[4] = rate(qf(s, "rx_dropped") + qf(s, "xsk_tx_invalid"),
+		    qf(p, "rx_dropped") + qf(p, "xsk_tx_invalid"), secs);
+	r[5] = rate(qf(s, "tx_dropped") + qf(s, "xsk_rx_dropped") + qf(s, "xsk_rx_ring_full"),
+		    qf(p, "tx_dropped") + qf(p, "xsk_rx_dropped") + qf(p, "xsk_rx_ring_full"), secs);
+	r[6] = rate(qf(s, "rx_invalid") + qf(s, "tx_invalid"), qf(p, "rx_invalid") + qf(p, "tx_invalid"),
+		    secs);
+}
+
+static const char *const xdp_names[] = { "packets", "bytes", "redirected", "dropped" };
+static const char *const filt_names[] = { "packets", "passed", "dropped" };
+
+static json_object *to_json(const struct snap *s, const struct snap *prev, double secs)
+{
+	json_object *o = json_object_new_object(), *c = json_object_new_object();
+
+	json_object_object_add(o, "ifname", json_object_new_string(s->ifname));
+	json_object_object_add(o, "pid", json_object_new_int64(s->pid));
+	for (size_t i = 0; i < NFIELDS; i++)
+		json_object_object_add(c, fields[i].name, json_object_new_uint64(s->q[i]));
+	json_object_object_add(o, "counters", c);
+	if (s->xdp_ok) {
+		json_object *x = json_object_new_object();
+
+		json_object_object_add(x, "program", json_object_new_string("xennet_redirect"));
+		for (int i = 0; i < 4; i++)
+			json_object_object_add(x, xdp_names[i], json_object_new_uint64(s->xdp[i]));
+		json_object_object_add(o, "xdp", x);
+	}
+	json_object *fa = json_object_new_array();
+
+	for (int i = 0; i < s->nfilt; i++) {
+		json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "program", json_object_new_string(s->filt[i].prog));
+		json_object_object_add(f, "map", json_object_new_string(s->filt[i].map));
+		for (int k = 0; k < 3; k++)
+			json_object_object_add(f, filt_names[k], json_object_new_uint64(s->filt[i].v[k]));
+		json_object_array_add(fa, f);
+	}
+	json_object_object_add(o, "filters", fa);
+	if (prev) {
+		json_object *r = json_object_new_object();
+		double v[7];
+
+		rates(s, prev, secs, v);
+		json_object_object_add(o, "interval_s", json_object_new_double(secs));
+		for (int i = 0; i < 7; i++)
+			json_object_object_add(r, rate_names[i], json_object_new_double(v[i]));
+		json_object_object_add(o, "rates", r);
+	}
+	return o;
+}
+
+static void to_text(const struct snap *s, const struct snap *prev, double secs)
+{
+	printf("%s (pid %ld) queue 0\n", s->ifname, s->pid);
+	for (size_t i = 0; i < NFIELDS; i++)
+		printf("%s %llu\n", fields[i].name, (unsigned long long)s->q[i]);
+	if (s->xdp_ok)
+		for (int i = 0; i < 4; i++)
+			printf("xdp_%s %llu\n", xdp_names[i], (unsigned long long)s->xdp[i]);
+	for (int i = 0; i < s->nfilt; i++)
+		for (int k = 0; k < 3; k++)
+			printf("filter %s %s %s %llu\n", s->filt[i].prog, s->filt[i].map, filt_names[k],
+			       (unsigned long long)s->filt[i].v[k]);
+	if (prev) {
+		double v[7];
+
+		rates(s, prev, secs, v);
+		for (int i = 0; i < 7; i++)
+			printf("%s %.1f\n", rate_names[i], v[i]);
+	}
+}
+
+static char names[MAX_INST][16];
+static int nnames;
+
+static void add_name(const char *ifname, const struct runstate *rs)
+{
+	(void)rs;
+	if (nnames < MAX_INST)
+		snprintf(names[nnames++], sizeof(names[0]), "%s", ifname);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int cmd_stats(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'c' },
+		{ 0 },
+	};
+	static struct snap prev[MAX_INST], cur[MAX_INST];
+	bool json = false, have_prev = false, named;
+	unsigned long interval = 0, count = 0, v;
+	int c, ret = 0;
+	double t_prev = 0;
+
+	xdp_info_quiet_libs();
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		case 'i':
+			if (cmd_parse_uint("stats", "--interval", optarg, 3600, &v))
+				return 2;
+			if (!v)
+				return cmd_usage_error("stats", "--interval must be at least 1 second");
+			interval = v;
+			break;
+		case 'c':
+			if (cmd_parse_uint("stats", "--count", optarg, 1000000, &v))
+				return 2;
+			if (!v)
+				return cmd_usage_error("stats", "--count must be at least 1");
+			count = v;
+			break;
+		default:
+			return cmd_option_error("stats", argv, c);
+		}
+	}
+	if (count && !interval)
+		return cmd_usage_error("stats", "--count needs --interval");
+	if (argc - optind > 1)
+		return cmd_usage_error("stats", "unexpected argument '%s'", argv[optind + 1]);
+	named = optind < argc;
+	if (named) {
+		if (!ifname_valid(argv[optind]))
+			return cmd_usage_error("stats", "'%s' is not a valid interface name", argv[optind]);
+		add_name(argv[optind], NULL);
+	} else if (runfile_for_each(add_name) < 0) {
+		fprintf(stderr, "xennet-xdp: stats: can't read %s\n", XENNET_RUN_DIR);
+		return 1;
+	}
+	if (!nnames) {
+		if (json)
+			printf("[]\n");
+		else
+			printf("no running instances\n");
+		return 0;
+	}
+	/* one report without --interval; with it, one per interval (the first
+	 * after the first interval, so that every report has rates) */
+	for (unsigned long round = 0;; round++) {
+		double t = now_s();
+		json_object *arr = json ? json_object_new_array() : NULL;
+
+		for (int i = 0; i < nnames; i++) {
+			if (take(names[i], &cur[i]) == 0)
+				continue;
+			if (named) {
+				fprintf(stderr, "%s: no running xennet-xdp instance\n", names[i]);
+				json_object_put(arr);
+				return 1;
+			}
+			cur[i].pid = 0;   /* gone since it was listed: left out */
+		}
+		if (!interval || have_prev) {
+			for (int i = 0; i < nnames; i++) {
+				/* rates only against the same process: one restarted
+				 * under the same name starts from zero */
+				const struct snap *p = have_prev && prev[i].pid == cur[i].pid ? &prev[i] : NULL;
+
+				if (!cur[i].pid)
+					continue;
+				if (arr)
+					json_object_array_add(arr, to_json(&cur[i], p, t - t_prev));
+				else
+					to_text(&cur[i], p, t - t_prev);
+			}
+			if (arr)
+				printf("%s\n", json_object_to_json_string_ext(arr, interval ?
+					JSON_C_TO_STRING_PLAIN : JSON_C_TO_STRING_PRETTY));
+			fflush(stdout);
+		}
+		json_object_put(arr);
+		if (!interval || (count && round >= count))
+			break;
+		memcpy(prev, cur, sizeof(prev));
+		have_prev = true;
+		t_prev = t;
+		sleep((unsigned int)interval);
+	}
+	return ret;
+}

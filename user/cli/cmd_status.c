@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/* xennet-xdp status [IFNAME] [--json]: what each running instance is
+ * connected to and how, from its state file and the kernel's view of the
+ * XDP programs on both ends of its veth pair. */
+#define _GNU_SOURCE
+#include <getopt.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "cli/cmd.h"
+#include "state/runfile.h"
+#include "state/xdp_info.h"
+#include "common/xenbus_names.h"
+
+static json_object *out;   /* --json: the array being built */
+
+static const char *state_name(int st)
+{
+	return st < 0 ? "unknown" : xenbus_state_name(st);
+}
+
+static json_object *programs_json(const struct xdp_prog_info *pi, int n)
+{
+	json_object *a = json_object_new_array();
+
+	for (int i = 0; i < n; i++) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "name", json_object_new_string(pi[i].name));
+		json_object_object_add(p, "id", json_object_new_int64(pi[i].id));
+		json_object_object_add(p, "priority", json_object_new_int(pi[i].prio));
+		json_object_object_add(p, "mode", json_object_new_string(pi[i].mode));
+		json_object_object_add(p, "chain_actions", json_object_new_string(pi[i].chain));
+		json_object_object_add(p, "dispatcher", json_object_new_boolean(pi[i].dispatcher));
+		json_object_array_add(a, p);
+	}
+	return a;
+}
+
+static void print_programs(const char *what, const char *ifname, const struct xdp_prog_info *pi, int n)
+{
+	printf("  %-16s %s:", what, ifname);
+	if (n < 0)
+		printf(" can't read: %s\n", strerror(-n));
+	else if (n == 0)
+		printf(" none\n");
+	for (int i = 0; i < n; i++)
+		printf("%s%s (id %u, priority %d, %s%s)\n", i ? "                   " : " ", pi[i].name,
+		       pi[i].id, pi[i].prio, pi[i].mode, pi[i].dispatcher ? ", dispatcher" : "");
+}
+
+static void one(const char *ifname, const struct runstate *rs)
+{
+	struct xdp_prog_info guest[XDP_INFO_MAX], peer[XDP_INFO_MAX];
+	int ng = xdp_info_list(ifname, rs->netns, guest, XDP_INFO_MAX);
+	int np = rs->peer[0] ? xdp_info_list(rs->peer, NULL, peer, XDP_INFO_MAX) : 0;
+
+	if (out) {
+		json_object *o = json_object_new_object(), *f = json_object_new_array();
+		char feats[sizeof(rs->features)], *save = NULL;
+
+		snprintf(feats, sizeof(feats), "%s", rs->features);
+		for (char *t = strtok_r(feats, " ", &save); t; t = strtok_r(NULL, " ", &save))
+			json_object_array_add(f, json_object_new_string(t));
+		json_object_object_add(o, "ifname", json_object_new_string(ifname));
+		json_object_object_add(o, "pid", json_object_new_int64(rs->pid));
+		json_object_object_add(o, "vif", json_object_new_int((int)rs->vif));
+		json_object_object_add(o, "platform", json_object_new_string(rs->sim[0] ? "sim" : "xen"));
+		if (rs->sim[0])
+			json_object_object_add(o, "sim_socket", json_object_new_string(rs->sim));
+		json_object_object_add(o, "backend", json_object_new_string(rs->backend));
+		json_object_object_add(o, "backend_domid", json_object_new_int((int)rs->be_domid));
+		json_object_object_add(o, "frontend_state", json_object_new_string(state_name(rs->fe_state)));
+		json_object_object_add(o, "backend_state", json_object_new_string(state_name(rs->be_state)));
+		json_object_object_add(o, "phase", json_object_new_string(rs->phase));
+		json_object_object_add(o, "features", f);
+		json_object_object_add(o, "event_channels", json_object_new_array());
+		if (rs->evtchn >= 0)
+			json_object_array_add(json_object_object_get(o, "event_channels"),
+					      json_object_new_int(rs->evtchn));
+		json_object_object_add(o, "rx_mode", json_object_new_string(rs->rx_mode));
+		json_object_object_add(o, "poll", json_object_new_string(rs->poll));
+		json_object_object_add(o, "queues", json_object_new_int((int)rs->queues));
+		json_object_object_add(o, "mac", json_object_new_string(rs->mac));
+		json_object_object_add(o, "mtu", json_object_new_int((int)rs->mtu));
+		json_object_object_add(o, "netns", rs->netns[0] ? json_object_new_string(rs->netns) : NULL);
+		json_object_object_add(o, "peer", json_object_new_string(rs->peer));
+		json_object_object_add(o, "guest_programs", programs_json(guest, ng));
+		json_object_object_add(o, "peer_programs", programs_json(peer, np));
+		if (ng < 0 || np < 0)
+			json_object_object_add(o, "programs_error",
+					       json_object_new_string(strerror(ng < 0 ? -ng : -np)));
+		json_object_array_add(out, o);
+		return;
+	}
+	printf("%s: pid %ld, vif %u, %s\n", ifname, rs->pid, rs->vif,
+	       rs->sim[0] ? "simulated backend" : "Xen");
+	if (rs->sim[0])
+		printf("  %-16s %s\n", "sim socket", rs->sim);
+	printf("  %-16s %s (domain %u)\n", "backend", rs->backend, rs->be_domid);
+	printf("  %-16s frontend %s, backend %s (%s)\n", "xenbus", state_name(rs->fe_state),
+	       state_name(rs->be_state), rs->phase);
+	printf("  %-16s %s\n", "features", rs->features);
+	printf("  %-16s %d\n", "event channel", rs->evtchn);
+	printf("  %-16s %s, %s poll, %u queue%s\n", "mode", rs->rx_mode[0] ? rs->rx_mode : "?",
+	       rs->poll, rs->queues, rs->queues == 1 ? "" : "s");
+	printf("  %-16s %s (mac %s, mtu %u%s%s), peer %s\n", "interfaces", ifname, rs->mac, rs->mtu,
+	       rs->netns[0] ? ", netns " : "", rs->netns, rs->peer);
+	print_programs("guest XDP", ifname, guest, ng);
+	print_programs("peer XDP", rs->peer, peer, np);
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
+	struct runstate rs;
+	int c, n;
+
+	xdp_info_quiet_libs();
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c != 'j')
+			return cmd_option_error("status", argv, c);
+		if (!out)
+			out = json_object_new_array();
+	}
+	if (argc - optind > 1)
+		return cmd_usage_error("status", "unexpected argument '%s'", argv[optind + 1]);
+	if (optind < argc) {
+		if (!ifname_valid(argv[optind]))
+			return cmd_usage_error("status", "'%s' is not a valid interface name", argv[optind]);
+		if (runfile_read_live(argv[optind], &rs) < 0) {
+			fprintf(stderr, "%s: no running xennet-xdp instance\n", argv[optind]);
+			json_object_put(out);
+			return 1;
+		}
+		one(argv[optind], &rs);
+		n = 1;
+	} else {
+		n = runfile_for_each(one);
+		if (n < 0) {
+			fprintf(stderr, "xennet-xdp: status: can't read %s: %s\n", XENNET_RUN_DIR, strerror(-n));
+			json_object_put(out);
+			return 1;
+		}
+	}
+	if (out) {
+		printf("%s\n", json_object_to_json_string_ext(out, JSON_C_TO_STRING_PRETTY));
+		json_object_put(out);
+	} else if (n == 0) {
+		printf("no running instances\n");
+	}
+	return n < 0 ? 1 : 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include "cli/cmd.h"
+#include "common/parse.h"
+
+int cmd_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "xennet-xdp: %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return 2;
+}
+
+int cmd_parse_uint(const char *cmd, const char *opt, const char *s, unsigned long max, unsigned long *out)
+{
+	if (parse_uint(s, max, out) < 0) {
+		cmd_usage_error(cmd, "%s: '%s' is not a number in 0..%lu", opt, s, max);
+		return -1;
+	}
+	return 0;
+}
+
+int cmd_option_error(const char *cmd, char **argv, int c)
+{
+	if (c == ':')
+		return cmd_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
+	if (optopt)
+		return cmd_usage_error(cmd, "unknown option '-%c'", optopt);
+	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}

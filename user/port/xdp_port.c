@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/if_xdp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <stdarg.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+#include "port/veth.h"
+#include "state/xdp_info.h"
+#include "port/xdp_port.h"
+#include "xennet_redirect.skel.h"
+
+#define BPFFS "/sys/fs/bpf"
+#define BPF_FS_MAGIC_ 0xcafe4a11
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9   /* linux/if_xdp.h from 6.12 on */
+#endif
+
+static int fail(struct xdp_port *port, const char *what, int err)
+{
+	fprintf(stderr, "%s: %s: %s\n", port->ifname, what, strerror(err < 0 ? -err : err));
+	xdp_port_close(port);
+	return err < 0 ? err : -err;
+}
+
+/* libbpf and libxdp talk a lot; keep their warnings, minus the notes
+ * about ELF sections that libxdp's own metadata sections always cause. */
+/* While libxdp attaches, libbpf's warnings are held back: libxdp first
+ * tries its dispatcher, and on kernels that refuse it the failed load is
+ * expected; they are printed only if the attach fails after all. */
+static bool holding;
+static char held[2048];
+static size_t held_len;
+
+static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (strstr(line, "skipping unrecognized data section"))
+		return 0;
+	if (holding) {
+		size_t n = strlen(line);
+
+		if (held_len + n < sizeof(held)) {
+			memcpy(held + held_len, line, n + 1);
+			held_len += n;
+		}
+		return 0;
+	}
+	return fprintf(stderr, "%s", line);
+}
+
+/* libxdp explains in three lines that its multi-program dispatcher cannot
+ * load (on kernels that refuse freplace programs, or without bpffs) and that
+ * it attaches the program alone; xdp_port_open() says so in one. */
+static bool no_dispatcher;
+
+static int quiet_xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+
+	if (level != LIBXDP_WARN)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	if (strstr(line, "dispatcher") || strstr(line, "No bpffs found")) {
+		no_dispatcher = true;
+		return 0;
+	}
+	return fprintf(stderr, "%s", line);
+}
+
+static int ensure_bpffs(void)
+{
+	struct statfs sfs;
+
+	if (statfs(BPFFS, &sfs) == 0 && sfs.f_type == BPF_FS_MAGIC_)
+		return 0;
+	return mount("bpf", BPFFS, "bpf", 0, "mode=0700") < 0 ? -errno : 0;
+}
+
+static int pin_maps(struct xdp_port *port)
+{
+	char path[160];
+	struct bpf_map *maps[] = { port->skel->maps.xennet_stats, port->skel->maps.xennet_xsks };
+
+	mkdir(BPFFS "/xennet", 0700);
+	if (mkdir(port->pin_dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", port->pin_dir, bpf_map__name(maps[i]));
+		if (bpf_map__pin(maps[i], path) < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+/* Our pins and those of the filters attached to the interface (below it). */
+static int unpin_dir(const char *dir)
+{
+	int n = xdp_info_rm_pins(dir);
+
+	rmdir(BPFFS "/xennet");   /* only if empty */
+	return n;
+}
+
+static int attach_program(struct xdp_port *port)
+{
+	long err;
+
+	port->skel = xennet_redirect__open();
+	if (!port->skel)
+		return -errno;
+	port->prog = xdp_program__from_bpf_obj(port->skel->obj, "xdp");
+	err = libxdp_get_error(port->prog);
+	if (err) {
+		port->prog = NULL;
+		return (int)err;
+	}
+	no_dispatcher = false;
+	holding = true;
+	held_len = 0;
+	held[0] = 0;
+	err = xdp_program__attach(port->prog, port->peer_ifindex, XDP_MODE_NATIVE, 0);
+	holding = false;
+	if (err)
+		fputs(held, stderr);
+	else if (strstr(held, "xdp-dispatcher") || strstr(held, "xdp_pass"))
+		no_dispatcher = true;
+	if (!err && no_dispatcher)
+		fprintf(stderr, "%s: libxdp's dispatcher is unavailable here; xennet_redirect "
+			"is attached to %s alone\n", port->ifname, port->peer);
+	if (err)
+		return (int)err;
+	port->attached = true;
+	return 0;
+}
+
+static int create_xsk(struct xdp_port *port, const struct xdp_port_cfg *cfg)
+{
+	struct xsk_umem_config ucfg = {
+		.fill_size = cfg->ring_size, .comp_size = cfg->ring_size,
+		.frame_size = cfg->frame_size, .frame_headroom = 0,
+	};
+	struct xsk_socket_config scfg = {
+		.rx_size = cfg->ring_size, .tx_size = cfg->ring_size,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.bind_flags = XDP_USE_NEED_WAKEUP | XDP_COPY,
+	};
+	size_t size = (size_t)cfg->nframes * cfg->frame_size;
+	uint32_t idx = 0, half = cfg->nframes / 2;
+	int err, budget = 256;
+
+	port->umem_area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (port->umem_area == MAP_FAILED) {
+		port->umem_area = NULL;
+		return -errno;
+	}
+	port->nframes = cfg->nframes;
+	port->frame_size = cfg->frame_size;
+	err = xsk_umem__create(&port->umem, port->umem_area, size, &port->fill, &port->comp, &ucfg);
+	if (err)
+		return err;
+	err = xsk_socket__create(&port->xsk, port->peer, 0, port->umem, &port->rx, &port->tx, &scfg);
+	if (err)
+		return err;
+	port->xsk_fd = xsk_socket__fd(port->xsk);
+	err = xsk_socket__update_xskmap(port->xsk, bpf_map__fd(port->skel->maps.xennet_xsks));
+	if (err)
+		return err;
+	/* copy-mode TX sends at most 32 frames per sendto() unless told more
+	 * (kernels without the option: the datapath kicks again while frames
+	 * are in flight) */
+	setsockopt(port->xsk_fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
+	port->tx_frames_cap = port->nframes - half;
+	port->tx_frames = calloc(port->tx_frames_cap, sizeof(*port->tx_frames));
+	if (!port->tx_frames)
+		return -ENOMEM;
+	for (uint32_t i = half; i < port->nframes; i++)
+		port->tx_frames[port->n_tx_frames++] = (uint64_t)i * cfg->frame_size;
+	if (half > cfg->ring_size)
+		half = cfg->ring_size;
+	if (xsk_ring_prod__reserve(&port->fill, half, &idx) != half)
+		return -ENOSPC;
+	for (uint32_t i = 0; i < half; i++)
+		*xsk_ring_prod__fill_addr(&port->fill, idx + i) = (uint64_t)i * cfg->frame_size;
+	xsk_ring_prod__submit(&port->fill, half);
+	return 0;
+}
+
+int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
+{
+	int err;
+
+	memset(port, 0, sizeof(*port));
+	port->xsk_fd = -1;
+	libbpf_set_print(quiet_print);
+	libxdp_set_print(quiet_xdp_print);
+	/* BPF maps and UMEM count against RLIMIT_MEMLOCK on older kernels */
+	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
+	snprintf(port->ifname, sizeof(port->ifname), "%s", cfg->ifname);
+	snprintf(port->peer, sizeof(port->peer), "%s", cfg->peer);
+	xdp_info_pin_dir(port->pin_dir, sizeof(port->pin_dir), cfg->ifname);
+	if (!cfg->nframes || cfg->nframes & (cfg->nframes - 1) || !cfg->ring_size ||
+	    cfg->ring_size & (cfg->ring_size - 1))
+		return fail(port, "UMEM frames and ring sizes must be powers of two", EINVAL);
+	err = ensure_bpffs();
+	if (err)
+		return fail(port, "can't mount bpffs on " BPFFS, err);
+	err = veth_create(cfg->ifname, cfg->peer, cfg->mac, cfg->mtu, cfg->netns);
+	if (err)
+		return fail(port, err == -EEXIST ? "can't create veth pair (an interface of that name exists)"
+						 : "can't create veth pair", err);
+	port->veth_made = true;
+	port->ifindex = veth_ifindex(cfg->ifname, cfg->netns);
+	port->peer_ifindex = veth_ifindex(cfg->peer, NULL);
+	if (port->ifindex < 0 || port->peer_ifindex < 0)
+		return fail(port, "veth pair vanished", ENODEV);
+	err = attach_program(port);
+	if (err)
+		return fail(port, "can't attach the XDP program to the peer", err);
+	err = pin_maps(port);
+	if (err)
+		return fail(port, "can't pin maps under " BPFFS "/xennet", err);
+	err = create_xsk(port, cfg);
+	if (err)
+		return fail(port, "can't create the AF_XDP socket", err);
+	return 0;
+}
+
+void xdp_port_close(struct xdp_port *port)
+{
+	if (port->xsk)
+		xsk_socket__delete(port->xsk);
+	if (port->umem)
+		xsk_umem__delete(port->umem);
+	if (port->umem_area)
+		munmap(port->umem_area, (size_t)port->nframes * port->frame_size);
+	free(port->tx_frames);
+	if (port->attached)
+		xdp_program__detach(port->prog, port->peer_ifindex, XDP_MODE_NATIVE, 0);
+	if (port->prog)
+		xdp_program__close(port->prog);   /* leaves the skeleton's object to it */
+	if (port->skel)
+		xennet_redirect__destroy(port->skel);
+	if (port->pin_dir[0])
+		unpin_dir(port->pin_dir);
+	if (port->veth_made)
+		veth_delete(port->peer);
+	memset(port, 0, sizeof(*port));
+	port->xsk_fd = -1;
+}
+
+int xdp_port_set_carrier(struct xdp_port *port, bool up)
+{
+	/* a veth end has carrier while its peer is up */
+	return veth_set_up(port->peer, up);
+}
+
+int xdp_port_read_stats(struct xdp_port *port, struct xennet_xdp_stats *out)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct xennet_xdp_stats *v;
+	__u32 key = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ncpu <= 0 || !port->skel)
+		return -EINVAL;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (bpf_map_lookup_elem(bpf_map__fd(port->skel->maps.xennet_stats), &key, v) < 0) {
+		free(v);
+		return -errno;
+	}
+	for (int i = 0; i < ncpu; i++) {
+		out->packets += v[i].packets;
+		out->bytes += v[i].bytes;
+		out->redirected += v[i].redirected;
+		out->dropped += v[i].dropped;
+	}
+	free(v);
+	return 0;
+}
+
+int xdp_port_cleanup_stale(const char *ifname, const char *peer, const char *netns)
+{
+	char dir[96];
+	int n = 0, idx = veth_ifindex(peer, NULL);
+
+	(void)netns;   /* deleting the peer deletes its other end, wherever it is */
+	if (idx > 0) {
+		struct xdp_multiprog *mp = xdp_multiprog__get_from_ifindex(idx);
+
+		if (!libxdp_get_error(mp) && mp) {
+			xdp_multiprog__detach(mp);
+			xdp_multiprog__close(mp);
+		}
+		n += veth_delete(peer) == 0;
+	}
+	xdp_info_pin_dir(dir, sizeof(dir), ifname);
+	n += unpin_dir(dir) > 0;
+	return n;
+}
+
+int xdp_port_kick_tx(struct xdp_port *port)
+{
+	if (sendto(port->xsk_fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+		return 0;
+	/* EAGAIN/EBUSY: the kernel is still sending; ENOBUFS: retried on the next kick */
+	return errno == EAGAIN || errno == EBUSY || errno == ENOBUFS ? 0 : -errno;
+}
