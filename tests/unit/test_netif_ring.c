@@ -106,7 +106,7 @@ static struct netif_queue *new_queue(const struct nq_features *f, unsigned int m
 {
 	struct netif_queue *q = calloc(1, sizeof(*q));
 
-	assert_int_equal(nq_alloc(q, &fake, 0, mtu, f), 0);
+	assert_int_equal(nq_alloc(q, &fake, 0, mtu, f, NULL), 0);
 	assert_int_equal(nq_alloc_evtchn(q), 0);
 	nq_rx_refill(q);
 	return q;
@@ -397,9 +397,9 @@ static void tx_sg_gso(void **state)
 
 	for (size_t i = 0; i < sizeof(data); i++)
 		data[i] = (uint8_t)(i * 7);
-	p.frag[0] = (struct nq_frag){ data, 3000 };
-	p.frag[1] = (struct nq_frag){ data + 3000, 5000 };
-	p.frag[2] = (struct nq_frag){ data + 8000, 2000 };
+	p.frag[0] = (struct nq_frag){ data, 3000, 0 };
+	p.frag[1] = (struct nq_frag){ data + 3000, 5000, 0 };
+	p.frag[2] = (struct nq_frag){ data + 8000, 2000, 0 };
 	assert_int_equal(nq_tx_put(q, &p), 0);
 	nq_tx_push(q);
 	assert_int_equal(q->tx_sring->req_prod, 4);      /* 3 pages + the extra-info slot */

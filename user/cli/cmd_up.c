@@ -38,6 +38,9 @@ struct up {
 	char ifname[16], peer[16];
 	unsigned int vif;
 	bool busy, takeover, no_offload;
+	int zerocopy;                  /* 1 --zerocopy, 0 --copy, -1 default (copy) */
+	bool trust_backend;
+	struct nq_zc zc[NF_MAX_QUEUES];
 	long timeout_ms;
 	unsigned int umem_frames, queues;
 	struct plat *plat;
@@ -113,7 +116,7 @@ static void save_state(struct up *u)
 	netfront_features(nf, rs->features, sizeof(rs->features));
 	if (u->port_open && u->port.txmd && nf->feat.csum)
 		strncat(rs->features, " guest-csum-partial", sizeof(rs->features) - strlen(rs->features) - 1);
-	snprintf(rs->rx_mode, sizeof(rs->rx_mode), "copy");
+	snprintf(rs->rx_mode, sizeof(rs->rx_mode), "%s", u->port.zc ? "zero-copy" : "copy");
 	rs->queues = nf->nq ? nf->nq : u->port.nqueues;
 	rs->reconnects = nf->reconnects;
 	rs->restores = nf->restores;
@@ -137,6 +140,9 @@ static int parse(struct up *u, int argc, char **argv)
 		{ "umem-frames", required_argument, NULL, 'F' },
 		{ "queues", required_argument, NULL, 'Q' },
 		{ "no-offload", no_argument, NULL, 'O' },
+		{ "zerocopy", no_argument, NULL, 'Z' },
+		{ "copy", no_argument, NULL, 'C' },
+		{ "trust-backend", no_argument, NULL, 'B' },
 		{ 0 },
 	};
 	const char *ifname = NULL;
@@ -144,7 +150,8 @@ static int parse(struct up *u, int argc, char **argv)
 	int c;
 
 	u->timeout_ms = 10000;
-	u->umem_frames = 4096;
+	u->umem_frames = 0;   /* 4096 per queue; zero-copy (granted pages): 1024 */
+	u->zerocopy = -1;
 	u->queues = 0;   /* as many as the CPUs (and the backend) allow */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -184,6 +191,15 @@ static int parse(struct up *u, int argc, char **argv)
 		case 'O':
 			u->no_offload = true;
 			break;
+		case 'Z':
+		case 'C':
+			if (u->zerocopy >= 0 && u->zerocopy != (c == 'Z'))
+				return cmd_usage_error("up", "--zerocopy and --copy exclude each other");
+			u->zerocopy = c == 'Z';
+			break;
+		case 'B':
+			u->trust_backend = true;
+			break;
 		case 'F':
 			if (cmd_parse_uint("up", "--umem-frames", optarg, 65536, &v))
 				return 2;
@@ -197,6 +213,8 @@ static int parse(struct up *u, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage_error("up", "unexpected argument '%s'", argv[optind]);
+	if (!u->umem_frames)
+		u->umem_frames = u->zerocopy == 1 ? 1024 : 4096;
 	if (ifname && !ifname_valid(ifname))
 		return cmd_usage_error("up", "--ifname: '%s' is not a valid name (1-13 of A-Z a-z 0-9 _ . -)", ifname);
 	if (u->netns && (!*u->netns || strchr(u->netns, '/') || strlen(u->netns) >= 64))
@@ -298,6 +316,53 @@ static unsigned int queues_wanted(struct up *u)
 	return n > NF_MAX_QUEUES ? NF_MAX_QUEUES : n;
 }
 
+/* Zero-copy: each queue's UMEM is pages granted (writable) to the backend. */
+static void *umem_alloc(void *ctx, uint32_t nframes, uint32_t *refs)
+{
+	struct up *u = ctx;
+
+	return u->plat->ops->gnt_share(u->plat, u->nf.be_domid, nframes, refs, true);
+}
+
+static void umem_free(void *ctx, void *area, uint32_t nframes)
+{
+	struct up *u = ctx;
+
+	u->plat->ops->gnt_unshare(u->plat, area, nframes);
+}
+
+/* The queues' zero-copy descriptions, for the UMEMs the port has now. */
+static void zc_describe(struct up *u)
+{
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+		struct port_queue *pq = &u->port.q[i];
+
+		u->zc[i] = (struct nq_zc){
+			.area = pq->area, .refs = pq->refs, .nframes = pq->nframes, .ctx = pq,
+			.rx_frame = xdp_port_zc_rx_frame, .give_back = xdp_port_zc_give_back,
+		};
+		u->nf.zc[i] = u->port.zc && i < u->port.nqueues ? &u->zc[i] : NULL;
+	}
+}
+
+/* Zero-copy grants the backend every UMEM frame, its own traffic's and the
+ * rest: only for a backend the toolstack calls trusted (or --trust-backend). */
+static bool zerocopy_allowed(struct up *u)
+{
+	unsigned long trusted = 1;
+
+	if (u->zerocopy != 1)
+		return false;
+	if (xk_read_uint(u->plat, XBT_NULL, u->nf.fe_dir, "trusted", 1, &trusted) == 0 && !trusted &&
+	    !u->trust_backend) {
+		nf_log(&u->nf, LOG_ERR, "the toolstack says the backend is not trusted (%s/trusted = 0): "
+		       "zero-copy would let it see every frame in flight; use --copy, or "
+		       "--trust-backend to override", u->nf.fe_dir);
+		return false;
+	}
+	return true;
+}
+
 static int open_port(struct up *u)
 {
 	struct xdp_port_cfg cfg = {
@@ -308,13 +373,25 @@ static int open_port(struct up *u)
 	};
 	bool be_sg = netfront_backend_offers(&u->nf, "feature-sg");
 
+	if (u->zerocopy == 1 && !zerocopy_allowed(u))
+		return -1;
+	if (u->zerocopy == 1) {
+		cfg.umem_alloc = umem_alloc;
+		cfg.umem_free = umem_free;
+		cfg.umem_ctx = u;
+	}
 	memcpy(cfg.mac, u->nf.mac, 6);
 	cfg.mtu = netfront_mtu(&u->nf, be_sg);
 	if (cfg.mtu < u->nf.mtu_key)
 		nf_log(&u->nf, LOG_WARNING, "mtu %u needs scatter-gather, which the backend does not offer; "
 		       "using %u", u->nf.mtu_key, cfg.mtu);
-	if (xdp_port_open(&u->port, &cfg) < 0)
+	if (xdp_port_open(&u->port, &cfg) < 0) {
+		if (cfg.umem_alloc)
+			nf_log(&u->nf, LOG_ERR, "zero-copy needs %u granted pages per queue (gntalloc's limit: "
+			       "/sys/module/xen_gntalloc/parameters/limit); --copy needs none of them",
+			       cfg.nframes);
 		return -1;
+	}
 	if (cfg.mtu > cfg.frame_size - XSK_TX_HEADROOM - 256 && !u->port.sg) {
 		/* a frame larger than a UMEM frame needs multi-buffer AF_XDP */
 		xdp_port_close(&u->port);
@@ -330,7 +407,25 @@ static int open_port(struct up *u)
 		.queues = cfg.nqueues, .sg = u->port.sg, .csum = !u->no_offload,
 		.gso = !u->no_offload && u->port.sg,
 	};
+	zc_describe(u);
 	return 0;
+}
+
+/* The guest moved: zero-copy's UMEM grants died with the old grant table
+ * (and may name a different backend domain now): share them again. */
+static int moved(void *ctx)
+{
+	struct up *u = ctx;
+	int err;
+
+	if (!u->port.zc)
+		return 0;
+	err = xdp_port_reopen_queues(&u->port);
+	zc_describe(u);
+	if (err < 0)
+		nf_log(&u->nf, LOG_ERR, "can't share the UMEM with domain %u again: %s", u->nf.be_domid,
+		       strerror(-err));
+	return err;
 }
 
 static void traffic_off(void *ctx);
@@ -600,7 +695,8 @@ int cmd_up(int argc, char **argv)
 			nf_log(&u.nf, LOG_INFO, "removing what a previous frontend left in %s: %s",
 			       u.nf.fe_dir, stale);
 	}
-	u.nf.hooks = (struct nf_hooks){ .ctx = &u, .traffic_on = traffic_on, .traffic_off = traffic_off };
+	u.nf.hooks = (struct nf_hooks){ .ctx = &u, .traffic_on = traffic_on, .traffic_off = traffic_off,
+					.moved = moved };
 	if (netfront_watch(&u.nf) < 0)
 		goto out;
 	save_state(&u);

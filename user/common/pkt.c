@@ -40,16 +40,21 @@ static void wr32(uint8_t *p, uint32_t v)
 
 int pkt_find_l4(const uint8_t *f, uint32_t len, struct pkt_l4 *o)
 {
+	return pkt_find_l4_hdr(f, len, len, o);
+}
+
+int pkt_find_l4_hdr(const uint8_t *f, uint32_t avail, uint32_t len, struct pkt_l4 *o)
+{
 	uint32_t off = 14, l3_end;
 	uint16_t type;
 	uint8_t proto;
 
 	memset(o, 0, sizeof(*o));
-	if (len < 14)
+	if (avail > len || avail < 14)
 		return -1;
 	type = rd16(f + 12);
 	for (int tags = 0; (type == ETH_P_8021Q || type == ETH_P_8021AD) && tags < 2; tags++) {
-		if (len < off + 4)
+		if (avail < off + 4)
 			return -1;
 		type = rd16(f + off + 2);
 		off += 4;
@@ -58,11 +63,11 @@ int pkt_find_l4(const uint8_t *f, uint32_t len, struct pkt_l4 *o)
 	if (type == ETH_P_IPV4) {
 		uint32_t ihl, tot;
 
-		if (len < off + 20 || (f[off] >> 4) != 4)
+		if (avail < off + 20 || (f[off] >> 4) != 4)
 			return -1;
 		ihl = (uint32_t)(f[off] & 0xf) * 4;
 		tot = rd16(f + off + 2);
-		if (ihl < 20 || tot < ihl || len < off + tot)
+		if (ihl < 20 || tot < ihl || len < off + tot || avail < off + ihl)
 			return -1;
 		if (rd16(f + off + 6) & 0x3fff)
 			return -1;   /* a fragment: MF or an offset */
@@ -72,7 +77,7 @@ int pkt_find_l4(const uint8_t *f, uint32_t len, struct pkt_l4 *o)
 	} else if (type == ETH_P_IPV6) {
 		uint32_t plen;
 
-		if (len < off + 40 || (f[off] >> 4) != 6)
+		if (avail < off + 40 || (f[off] >> 4) != 6)
 			return -1;
 		plen = rd16(f + off + 4);
 		if (len < off + 40 + plen)
@@ -82,7 +87,7 @@ int pkt_find_l4(const uint8_t *f, uint32_t len, struct pkt_l4 *o)
 		off += 40;
 		for (int n = 0; n < 8 && (proto == PROTO_HOPOPTS || proto == PROTO_ROUTING ||
 					  proto == PROTO_DSTOPTS); n++) {
-			if (l3_end < off + 8)
+			if (l3_end < off + 8 || avail < off + 8)
 				return -1;
 			proto = f[off];
 			off += ((uint32_t)f[off + 1] + 1) * 8;
@@ -94,15 +99,15 @@ int pkt_find_l4(const uint8_t *f, uint32_t len, struct pkt_l4 *o)
 	if (proto == PROTO_TCP) {
 		uint32_t doff;
 
-		if (l3_end < off + 20)
+		if (l3_end < off + 20 || avail < off + 20)
 			return -1;
 		doff = (uint32_t)(f[off + 12] >> 4) * 4;
-		if (doff < 20 || l3_end < off + doff)
+		if (doff < 20 || l3_end < off + doff || avail < off + doff)
 			return -1;
 		o->csum_off = 16;
 		o->l4_hlen = (uint16_t)doff;
 	} else if (proto == PROTO_UDP) {
-		if (l3_end < off + 8)
+		if (l3_end < off + 8 || avail < off + 8)
 			return -1;
 		o->csum_off = 6;
 		o->l4_hlen = 8;

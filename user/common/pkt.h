@@ -27,6 +27,9 @@ struct pkt_l4 {
  * Destination Options headers skipped; a Fragment header ends it).  The IP
  * lengths must fit the frame (trailing padding is allowed).  0 or -1. */
 int pkt_find_l4(const uint8_t *frame, uint32_t len, struct pkt_l4 *out);
+/* The same when only the first avail bytes of a total-byte frame are at
+ * hand (the rest in other buffers): the headers must be in those bytes. */
+int pkt_find_l4_hdr(const uint8_t *frame, uint32_t avail, uint32_t total, struct pkt_l4 *out);
 
 /* The ones'-complement sum of buf (RFC 1071), added to sum, not folded. */
 uint32_t csum_add(const uint8_t *buf, size_t len, uint32_t sum);

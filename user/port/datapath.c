@@ -14,27 +14,17 @@
 #define DP_BLOCKED_WAIT_MS 1    /* RX blocked on the XSK: look again this soon, */
 #define DP_BLOCKED_MAX_MS 64    /* ...backing off to this while nothing moves */
 #define DP_MAX_FRAMES 17        /* descriptors per XSK frame (MAX_SKB_FRAGS) */
+#define DP_SPURIOUS_BURST 32    /* event wakeups in a row with nothing to do: a storm */
 
 static uint32_t room(const struct datapath *dp)
 {
 	return dp->port->frame_size - XSK_TX_HEADROOM;
 }
 
-/* XSK completion ring: the kernel is done with these TX frames.  The pool
- * can never hold more than its frames; an address beyond that (which the
- * kernel would not give) is dropped rather than written past the pool. */
+/* XSK completion ring: the kernel is done with these TX frames. */
 static unsigned int reap_completions(struct datapath *dp)
 {
-	struct port_queue *pq = dp->pq;
-	uint64_t mask = ~(uint64_t)(dp->port->frame_size - 1);
-	uint32_t idx, n = xsk_ring_cons__peek(&pq->xsk.comp, 4 * BUDGET, &idx);
-
-	for (uint32_t i = 0; i < n; i++)
-		if (pq->n_tx_frames < pq->tx_frames_cap)
-			pq->tx_frames[pq->n_tx_frames++] = *xsk_ring_cons__comp_addr(&pq->xsk.comp, idx + i) & mask;
-	if (n)
-		xsk_ring_cons__release(&pq->xsk.comp, n);
-	return n;
+	return xdp_port_reap(dp->pq);
 }
 
 /* Reserve n XSK TX descriptors and n free frames, all or none: with none,
@@ -155,6 +145,7 @@ static int deliver_gso(struct datapath *dp, const struct nq_pkt *pkt)
 	unsigned int nseg;
 
 	gather(pkt, dp->scratch);
+	st->rx_copied_bytes += pkt->len;
 	if (pkt_find_l4(dp->scratch, pkt->len, &l4) < 0 || l4.proto != 6 ||
 	    l4.v6 != (pkt->gso_type == XEN_NETIF_GSO_TYPE_TCPV6) ||
 	    (uint32_t)l4.l4_off + l4.l4_hlen + pkt->gso_size > dp->port->mtu + 18u)
@@ -207,9 +198,83 @@ static int deliver_gso(struct datapath *dp, const struct nq_pkt *pkt)
 	return 0;
 }
 
+/* Complete a partial checksum over the packet's fragments (zero-copy: the
+ * packet stays where the backend put it). */
+static void complete_in_frags(const struct nq_pkt *pkt, const struct pkt_l4 *l4)
+{
+	uint8_t *f0 = (uint8_t *)pkt->frag[0].data, *field = f0 + l4->l4_off + l4->csum_off;
+	uint32_t sum = 0, off = 0, end = l4->l4_off + l4->l4_len;
+	uint16_t ps = pkt_pseudo_sum(f0, l4), c;
+
+	field[0] = (uint8_t)(ps >> 8);
+	field[1] = (uint8_t)ps;
+	for (unsigned int i = 0; i < pkt->nfrags && off < end; i++) {
+		uint32_t a = off < l4->l4_off ? l4->l4_off - off : 0, fl = pkt->frag[i].len;
+		uint32_t b = off + fl > end ? end - off : fl;
+
+		/* odd-length pieces: fold each piece's sum at its byte offset */
+		if (a < b) {
+			uint32_t part = csum_fold(csum_add(pkt->frag[i].data + a, b - a, 0));
+
+			sum += ((off + a - l4->l4_off) & 1) ? (uint32_t)((part >> 8) | ((part & 0xff) << 8)) : part;
+		}
+		off += fl;
+	}
+	c = (uint16_t)~csum_fold(sum);
+	if (c == 0 && l4->proto == 17)
+		c = 0xffff;
+	field[0] = (uint8_t)(c >> 8);
+	field[1] = (uint8_t)c;
+}
+
+/* Zero-copy RX: the packet's own frames (the backend wrote into them) go
+ * on the XSK TX ring as they are. */
+static int deliver_zc(struct datapath *dp, const struct nq_pkt *pkt)
+{
+	struct xennet_queue_stats *st = dp->q->st;
+	struct xsk_ring_prod *tx = &dp->pq->xsk.tx;
+	uint32_t idx, opts0 = 0;
+	bool fix = (pkt->flags & NETRXF_csum_blank) ||
+		   (dp->pq->xsk.txmd && (pkt->flags & NETRXF_data_validated));
+	struct pkt_l4 l4;
+
+	if (pkt->nfrags > DP_MAX_FRAMES || (pkt->nfrags > 1 && !dp->port->sg))
+		return dropped(dp, &st->rx_dropped);
+	if (fix) {
+		uint8_t *f0 = (uint8_t *)pkt->frag[0].data;
+		/* metadata lives just before the data, inside the frame */
+		bool md = dp->pq->xsk.txmd && pkt->frag[0].addr % dp->port->frame_size >= sizeof(struct xsk_txmd);
+
+		if (pkt_find_l4_hdr(f0, pkt->frag[0].len, pkt->len, &l4) < 0) {
+			if (pkt->flags & NETRXF_csum_blank)
+				return dropped(dp, &st->rx_invalid);
+		} else if (md) {
+			opts0 = partial_csum(dp, f0, &l4);
+			st->rx_csum_offloaded++;
+		} else if (pkt->flags & NETRXF_csum_blank) {
+			complete_in_frags(pkt, &l4);
+			st->rx_csum_sw++;
+		}
+	}
+	if (xsk_ring_prod__reserve(tx, pkt->nfrags, &idx) != pkt->nfrags) {
+		st->rx_xsk_full++;
+		dp->rx_blocked = true;
+		return -1;
+	}
+	for (unsigned int k = 0; k < pkt->nfrags; k++) {
+		struct xdp_desc *d = xsk_ring_prod__tx_desc(tx, idx + k);
+
+		d->addr = pkt->frag[k].addr;
+		d->len = pkt->frag[k].len;
+		d->options = (k + 1 < pkt->nfrags ? XDP_PKT_CONTD : 0) | (k == 0 ? opts0 : 0);
+	}
+	dp->tx_pending += pkt->nfrags;
+	return 0;
+}
+
 /* RX (backend -> guest): one good packet into UMEM frames on XSK TX.
- * < 0: no room now (the packet stays on the ring); 0: delivered; > 0:
- * dropped (counted). */
+ * < 0: no room now (the packet stays on the ring); 0: delivered (zero-
+ * copy: its frames are ours now); > 0: dropped (counted). */
 static int deliver(void *ctx, const struct nq_pkt *pkt)
 {
 	struct datapath *dp = ctx;
@@ -217,13 +282,23 @@ static int deliver(void *ctx, const struct nq_pkt *pkt)
 	uint32_t r = room(dp), idx, nf;
 	int opts;
 
-	if (pkt->gso_size)
-		return deliver_gso(dp, pkt);
+	if (dp->q->zc && !pkt->gso_size)
+		return deliver_zc(dp, pkt);
+	if (pkt->gso_size) {
+		int ret = deliver_gso(dp, pkt);
+
+		/* zero-copy: the segments are copies; the frames the packet came
+		 * in go back to the pool (when it was taken at all) */
+		for (unsigned int k = 0; dp->q->zc && ret >= 0 && k < pkt->nfrags; k++)
+			xdp_port_zc_give_back(dp->pq, pkt->frag[k].addr, true);
+		return ret;
+	}
 	nf = (pkt->len + r - 1) / r;
 	if (nf > DP_MAX_FRAMES || (nf > 1 && !dp->port->sg))
 		return dropped(dp, &st->rx_dropped);
 	if (!reserve(dp, nf, &idx))
 		return -1;
+	st->rx_copied_bytes += pkt->len;
 	if (nf == 1) {
 		uint8_t *d = take_frame(dp, idx, 0, pkt->len, 0);
 
@@ -289,7 +364,8 @@ static unsigned int from_guest(struct datapath *dp)
 {
 	struct port_queue *pq = dp->pq;
 	struct netif_queue *q = dp->q;
-	uint32_t idx, fidx, n, done = 0, pkts = 0;
+	uint32_t idx, fidx, n, done = 0, pkts = 0, back = 0;
+	uint64_t to_fill[BUDGET];
 
 	if (!q->tx_nfree) {
 		q->st->tx_ring_full++;
@@ -322,19 +398,21 @@ static unsigned int from_guest(struct datapath *dp)
 		r = nq_tx_put(q, &p);
 		if (r < 0)
 			break;   /* no TX slot now: the frame stays on the XSK */
+		/* copied (or dropped): the frames go straight back to the fill
+		 * ring; zero-copy and sent: they come back with the responses */
+		for (uint32_t i = done; i < k && (!q->zc || r > 0); i++)
+			to_fill[back++] = xsk_ring_cons__rx_desc(&pq->xsk.rx, idx + i)->addr;
 		done = k;
 		pkts++;
 	}
 	if (done < n)
 		xsk_ring_cons__cancel(&pq->xsk.rx, n - done);
-	/* the bytes are copied: the frames go straight back to the fill ring */
-	if (done && xsk_ring_prod__reserve(&pq->xsk.fill, done, &fidx) == done) {
-		for (uint32_t i = 0; i < done; i++)
-			*xsk_ring_prod__fill_addr(&pq->xsk.fill, fidx + i) =
-				xsk_ring_cons__rx_desc(&pq->xsk.rx, idx + i)->addr;
-		xsk_ring_prod__submit(&pq->xsk.fill, done);
-	} else if (done) {
-		q->st->fill_short += done;  /* cannot happen: fill ring >= its frames */
+	if (back && xsk_ring_prod__reserve(&pq->xsk.fill, back, &fidx) == back) {
+		for (uint32_t i = 0; i < back; i++)
+			*xsk_ring_prod__fill_addr(&pq->xsk.fill, fidx + i) = to_fill[i];
+		xsk_ring_prod__submit(&pq->xsk.fill, back);
+	} else if (back) {
+		q->st->fill_short += back;  /* cannot happen: fill ring >= its frames */
 	}
 	if (done)
 		xsk_ring_cons__release(&pq->xsk.rx, done);
@@ -367,9 +445,26 @@ static void wait_for_work(struct datapath *dp, bool rx_blocked)
 	if (poll(pfd, 3, timeout) <= 0)
 		return;
 	if (pfd[0].revents & POLLIN) {
+		int ports[4], n = 0;
+
 		while ((port = p->ops->evt_pending(p, dp->index)) >= 0)
-			p->ops->evt_unmask(p, (uint32_t)port);
+			if (n < 4)
+				ports[n++] = port;
 		dp->q->st->wakeups++;
+		dp->evt_woke = true;
+		/* an event storm (the backend notifying with nothing new on the
+		 * rings): leave the channel masked a while before listening
+		 * again, backing off, so that it cannot keep us spinning */
+		if (dp->spurious_streak >= DP_SPURIOUS_BURST) {
+			struct pollfd stop = { .fd = dp->stop_fd, .events = POLLIN };
+
+			poll(&stop, 1, dp->throttle_ms);
+			dp->q->st->wakeups_throttled++;
+			if (dp->throttle_ms < DP_BLOCKED_MAX_MS)
+				dp->throttle_ms *= 2;
+		}
+		for (int i = 0; i < n; i++)
+			p->ops->evt_unmask(p, (uint32_t)ports[i]);
 	}
 }
 
@@ -385,6 +480,7 @@ static void *run(void *arg)
 
 	__atomic_store_n(&dp->tid, gettid(), __ATOMIC_RELEASE);
 	dp->blocked_wait_ms = DP_BLOCKED_WAIT_MS;
+	dp->throttle_ms = 1;
 	while (!stop_requested(dp)) {
 		unsigned int work = 0;
 		bool blocked;
@@ -403,6 +499,15 @@ static void *run(void *arg)
 			break;
 		if (work)
 			dp->blocked_wait_ms = DP_BLOCKED_WAIT_MS;
+		/* a wakeup by the event channel that found nothing to do */
+		if (dp->evt_woke && !work) {
+			dp->q->st->wakeups_spurious++;
+			dp->spurious_streak++;
+		} else if (work) {
+			dp->spurious_streak = 0;
+			dp->throttle_ms = 1;
+		}
+		dp->evt_woke = false;
 		/* a response left on the ring for want of a UMEM frame is no
 		 * reason to go round again: with nothing else done, sleep (busy
 		 * polling too), briefly, for the kernel to complete frames */

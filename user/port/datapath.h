@@ -30,6 +30,9 @@ struct datapath {
 	bool rx_blocked;           /* this round: an RX packet found no room on the XSK */
 	int blocked_wait_ms;       /* how long the next blocked sleep lasts (backs off) */
 	pid_t tid;                 /* the thread's id, for liveness checks */
+	bool evt_woke;             /* the last sleep ended on an event-channel event */
+	unsigned int spurious_streak;   /* such wakeups in a row that found no work */
+	int throttle_ms;           /* how long a storm keeps the channel masked (backs off) */
 	uint8_t *scratch;          /* DP_SCRATCH bytes: a packet made contiguous */
 	uint8_t *seg;              /* DP_SCRATCH bytes: a segment larger than a frame */
 };

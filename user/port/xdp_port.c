@@ -149,6 +149,8 @@ static int attach_program(struct xdp_port *port)
 	return 0;
 }
 
+static int open_queues(struct xdp_port *port);
+
 /* One queue: its UMEM, its socket bound to the peer's queue, in the XSK
  * map at its index; half its frames on the fill ring, half for XSK TX. */
 static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, unsigned int i)
@@ -163,12 +165,20 @@ static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, uns
 	uint32_t idx = 0, half = cfg->nframes / 2, fd;
 	int err, budget = 256;
 
-	pq->area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (pq->area == MAP_FAILED) {
-		pq->area = NULL;
-		return -errno;
+	if (cfg->umem_alloc) {
+		pq->refs = calloc(cfg->nframes, sizeof(*pq->refs));
+		pq->area = pq->refs ? cfg->umem_alloc(cfg->umem_ctx, cfg->nframes, pq->refs) : NULL;
+		if (!pq->area)
+			return -(errno ? errno : ENOMEM);
+	} else {
+		pq->area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (pq->area == MAP_FAILED) {
+			pq->area = NULL;
+			return -errno;
+		}
 	}
 	pq->nframes = cfg->nframes;
+	pq->frame_size = cfg->frame_size;
 	xc.area = pq->area;
 	err = xsk_open(&pq->xsk, &xc);
 	if (err)
@@ -235,29 +245,58 @@ int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 	err = pin_maps(port);
 	if (err)
 		return fail(port, "can't pin maps under " BPFFS "/xennet", err);
-	port->sg = port->txmd = true;
-	for (unsigned int i = 0; i < cfg->nqueues; i++) {
-		err = open_queue(port, cfg, i);
-		port->nqueues = i + 1;
-		if (err)
-			return fail(port, "can't create the AF_XDP socket", err);
-		port->sg &= port->q[i].xsk.sg;
-		port->txmd &= port->q[i].xsk.txmd;
-	}
+	port->cfg = *cfg;
+	port->zc = cfg->umem_alloc != NULL;
+	err = open_queues(port);
+	if (err)
+		return fail(port, port->zc ? "can't create the AF_XDP socket over granted pages"
+					   : "can't create the AF_XDP socket", err);
 	return 0;
 }
 
-void xdp_port_close(struct xdp_port *port)
+static void close_queues(struct xdp_port *port)
 {
 	for (unsigned int i = 0; i < PORT_MAX_QUEUES; i++) {
 		struct port_queue *pq = &port->q[i];
 
 		if (pq->xsk.fd >= 0)
 			xsk_close(&pq->xsk);
-		if (pq->area)
+		if (pq->area && port->cfg.umem_free)
+			port->cfg.umem_free(port->cfg.umem_ctx, pq->area, pq->nframes);
+		else if (pq->area)
 			munmap(pq->area, (size_t)pq->nframes * port->frame_size);
 		free(pq->tx_frames);
+		free(pq->refs);
+		memset(pq, 0, sizeof(*pq));
+		pq->xsk.fd = -1;
 	}
+	port->nqueues = 0;
+}
+
+static int open_queues(struct xdp_port *port)
+{
+	port->sg = port->txmd = true;
+	for (unsigned int i = 0; i < port->cfg.nqueues; i++) {
+		int err = open_queue(port, &port->cfg, i);
+
+		port->nqueues = i + 1;
+		if (err)
+			return err;
+		port->sg &= port->q[i].xsk.sg;
+		port->txmd &= port->q[i].xsk.txmd;
+	}
+	return 0;
+}
+
+int xdp_port_reopen_queues(struct xdp_port *port)
+{
+	close_queues(port);
+	return open_queues(port);
+}
+
+void xdp_port_close(struct xdp_port *port)
+{
+	close_queues(port);
 	if (port->attached)
 		xdp_program__detach(port->prog, port->peer_ifindex, XDP_MODE_NATIVE, 0);
 	if (port->prog)
@@ -331,4 +370,47 @@ int xdp_port_kick_tx(struct port_queue *pq)
 		return 0;
 	/* EAGAIN/EBUSY: the kernel is still sending; ENOBUFS: retried on the next kick */
 	return errno == EAGAIN || errno == EBUSY || errno == ENOBUFS ? 0 : -errno;
+}
+
+unsigned int xdp_port_reap(struct port_queue *pq)
+{
+	uint64_t mask = ~(uint64_t)(pq->frame_size - 1);
+	uint32_t idx, n = xsk_ring_cons__peek(&pq->xsk.comp, 256, &idx);
+
+	/* the pool can never hold more than its frames: an address beyond that
+	 * (which the kernel would not give) is dropped rather than written past */
+	for (uint32_t i = 0; i < n; i++)
+		if (pq->n_tx_frames < pq->tx_frames_cap)
+			pq->tx_frames[pq->n_tx_frames++] = *xsk_ring_cons__comp_addr(&pq->xsk.comp, idx + i) & mask;
+	if (n)
+		xsk_ring_cons__release(&pq->xsk.comp, n);
+	return n;
+}
+
+bool xdp_port_zc_rx_frame(void *ctx, uint64_t *addr)
+{
+	struct port_queue *pq = ctx;
+
+	if (!pq->n_tx_frames)
+		xdp_port_reap(pq);
+	if (!pq->n_tx_frames)
+		return false;
+	*addr = pq->tx_frames[--pq->n_tx_frames];
+	return true;
+}
+
+void xdp_port_zc_give_back(void *ctx, uint64_t addr, bool rx)
+{
+	struct port_queue *pq = ctx;
+	uint64_t frame = addr & ~(uint64_t)(pq->frame_size - 1);
+	uint32_t idx;
+
+	if (rx) {
+		if (pq->n_tx_frames < pq->tx_frames_cap)
+			pq->tx_frames[pq->n_tx_frames++] = frame;
+	} else if (xsk_ring_prod__reserve(&pq->xsk.fill, 1, &idx) == 1) {
+		/* the fill ring is as large as its share of the frames: room */
+		*xsk_ring_prod__fill_addr(&pq->xsk.fill, idx) = frame;
+		xsk_ring_prod__submit(&pq->xsk.fill, 1);
+	}
 }

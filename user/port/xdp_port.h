@@ -25,6 +25,12 @@ struct xdp_port_cfg {
 	bool busy_poll;
 	bool want_sg;           /* multi-buffer frames (needed above one frame) */
 	bool want_txmd;         /* TX metadata (checksum offload toward the guest) */
+	/* zero-copy: the UMEM of each queue comes from here (granted pages,
+	 * refs[] receives each frame's grant reference) and goes back here;
+	 * NULL: anonymous memory (copy mode) */
+	void *(*umem_alloc)(void *ctx, uint32_t nframes, uint32_t *refs);
+	void (*umem_free)(void *ctx, void *area, uint32_t nframes);
+	void *umem_ctx;
 };
 
 /* One queue's UMEM and socket.  The UMEM frames of the XSK TX side are
@@ -35,8 +41,10 @@ struct port_queue {
 	struct xsk xsk;
 	void *area;
 	uint32_t nframes;
+	uint32_t *refs;         /* zero-copy: each frame's grant reference */
 	uint64_t *tx_frames;
 	uint32_t n_tx_frames, tx_frames_cap;
+	uint32_t frame_size;
 };
 
 struct xdp_port {
@@ -45,6 +53,8 @@ struct xdp_port {
 	uint32_t frame_size;
 	unsigned int mtu;
 	bool sg, txmd;          /* what every queue's socket got */
+	bool zc;                /* the UMEMs are granted pages */
+	struct xdp_port_cfg cfg;   /* as opened (to open the queues again) */
 	int ifindex, peer_ifindex;
 	/* private */
 	char ifname[16], peer[16];
@@ -66,5 +76,16 @@ int xdp_port_read_stats(struct xdp_port *port, struct xennet_xdp_stats *out);
  * things it removed (0: nothing was there). */
 int xdp_port_cleanup_stale(const char *ifname, const char *peer, const char *netns);
 int xdp_port_kick_tx(struct port_queue *pq);
+/* The kernel is done with these XSK TX frames: back to the free pool.
+ * Returns how many came back. */
+unsigned int xdp_port_reap(struct port_queue *pq);
+/* Zero-copy (struct nq_zc's calls, ctx: the port_queue): a free frame for
+ * an RX slot; a frame the rings are done with (RX: to the free pool; TX:
+ * to the fill ring, for the guest's next frame). */
+bool xdp_port_zc_rx_frame(void *ctx, uint64_t *addr);
+void xdp_port_zc_give_back(void *ctx, uint64_t addr, bool rx);
+/* Close every queue's socket and UMEM and make them again (zero-copy: the
+ * UMEM shared anew, after a restore killed the old grants).  0 or -errno. */
+int xdp_port_reopen_queues(struct xdp_port *port);
 
 #endif

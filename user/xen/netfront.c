@@ -437,7 +437,7 @@ static int connect_backend(struct netfront *nf)
 
 		q->index = i;
 		q->st = nf->st[i];
-		err = nq_alloc(q, nf->plat, nf->be_domid, nf->mtu, &nf->feat);
+		err = nq_alloc(q, nf->plat, nf->be_domid, nf->mtu, &nf->feat, nf->zc[i]);
 		if (err < 0) {
 			share_failed(nf, -err);
 			release_queues(nf, false);
@@ -554,7 +554,7 @@ static void follow(struct netfront *nf, const char *why)
 		nf->plat->ops->xs_unwatch(nf->plat, nf->be_watched, "backend");
 	nf->be_watched[0] = '\0';
 	if (read_location(nf, nf->be_dir, &nf->be_domid, &nf->domid, false) < 0 ||
-	    watch_backend(nf) < 0) {
+	    watch_backend(nf) < 0 || (nf->hooks.moved && nf->hooks.moved(nf->hooks.ctx) < 0)) {
 		nf->phase = NF_FAILED;
 		return;
 	}

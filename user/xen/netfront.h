@@ -32,6 +32,9 @@ struct nf_hooks {
 	void *ctx;
 	int (*traffic_on)(void *ctx);    /* queues connected: start the datapath */
 	void (*traffic_off)(void *ctx);  /* before the queues are released */
+	/* the guest moved: every grant is dead (zero-copy: the UMEM must be
+	 * shared again); called with traffic off, before connecting again */
+	int (*moved)(void *ctx);
 };
 
 /* What the frontend would like (cmd_up decides, from options and what the
@@ -62,6 +65,7 @@ struct netfront {
 	unsigned int restores;        /* times the guest was found moved */
 	struct nf_hooks hooks;
 	struct nf_want want;
+	const struct nq_zc *zc[NF_MAX_QUEUES];   /* zero-copy: each queue's frames (NULL: copy) */
 	unsigned int mtu_key;         /* the toolstack's mtu, before any clamping */
 	struct nq_features feat;      /* negotiated, for the queues shared now */
 	unsigned int nq;              /* queues shared now */

@@ -18,7 +18,7 @@ static void *share(struct netif_queue *q, uint32_t n, uint32_t *refs, bool writa
 }
 
 int nq_alloc(struct netif_queue *q, struct plat *p, uint16_t be_domid, unsigned int mtu,
-	     const struct nq_features *feat)
+	     const struct nq_features *feat, const struct nq_zc *zc)
 {
 	struct xennet_queue_stats *st = q->st;
 	unsigned int index = q->index;
@@ -30,13 +30,16 @@ int nq_alloc(struct netif_queue *q, struct plat *p, uint16_t be_domid, unsigned 
 	q->be_domid = be_domid;
 	q->evtchn = q->evtchn_rx = -1;
 	q->max_frame = mtu + ETH_HLEN_VLAN;
+	q->zc = zc;
 	if (feat)
 		q->feat = *feat;
 	q->tx_sring = share(q, 1, &q->tx_ring_ref, true);
 	q->rx_sring = q->tx_sring ? share(q, 1, &q->rx_ring_ref, true) : NULL;
-	q->tx_bufs = q->rx_sring ? share(q, NET_TX_RING_SIZE, q->tx_refs, false) : NULL;
-	q->rx_bufs = q->tx_bufs ? share(q, NET_RX_RING_SIZE, q->rx_refs, true) : NULL;
-	if (!q->rx_bufs) {
+	if (!zc) {
+		q->tx_bufs = q->rx_sring ? share(q, NET_TX_RING_SIZE, q->tx_refs, false) : NULL;
+		q->rx_bufs = q->tx_bufs ? share(q, NET_RX_RING_SIZE, q->rx_refs, true) : NULL;
+	}
+	if (!q->rx_sring || (!zc && !q->rx_bufs)) {
 		int err = errno ? errno : ENOMEM;
 
 		nq_free(q);
@@ -70,12 +73,27 @@ bool nq_owns_port(const struct netif_queue *q, int port)
 	return port >= 0 && (port == q->evtchn || port == q->evtchn_rx);
 }
 
+/* Zero-copy: hand every frame still on the rings back to the datapath. */
+static void give_back_all(struct netif_queue *q)
+{
+	if (!q->zc || !q->rx_sring)
+		return;
+	for (RING_IDX i = q->rx.rsp_cons; i != q->rx.req_prod_pvt; i++)
+		q->zc->give_back(q->zc->ctx, q->rx_addr[i & RX_MASK], true);
+	for (unsigned int id = 0; id < NET_TX_RING_SIZE; id++)
+		if (q->tx_busy[id])
+			q->zc->give_back(q->zc->ctx, q->tx_addr[id], false);
+	q->rx.rsp_cons = q->rx.req_prod_pvt;
+	memset(q->tx_busy, 0, sizeof(q->tx_busy));
+}
+
 void nq_free(struct netif_queue *q)
 {
 	const struct plat_ops *o = q->plat ? q->plat->ops : NULL;
 
 	if (!o)
 		return;
+	give_back_all(q);
 	if (q->evtchn >= 0)
 		o->evt_close(q->plat, (uint32_t)q->evtchn);
 	if (q->evtchn_rx >= 0)
@@ -132,9 +150,18 @@ void nq_rx_refill(struct netif_queue *q)
 	while (RING_FREE_REQUESTS(&q->rx)) {
 		uint16_t id = (uint16_t)(q->rx.req_prod_pvt & RX_MASK);
 		netif_rx_request_t *req = RING_GET_REQUEST(&q->rx, q->rx.req_prod_pvt);
+		uint64_t addr;
 
+		if (q->zc) {
+			/* zero-copy: a free UMEM frame becomes this slot's buffer */
+			if (!q->zc->rx_frame(q->zc->ctx, &addr))
+				break;
+			q->rx_addr[id] = addr;
+			req->gref = q->zc->refs[addr / PAGE];
+		} else {
+			req->gref = q->rx_refs[id];
+		}
 		req->id = id;
-		req->gref = q->rx_refs[id];
 		q->rx.req_prod_pvt++;
 	}
 	RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&q->rx, need);
@@ -153,7 +180,12 @@ static bool add_frag(struct netif_queue *q, struct nq_pkt *pkt, const netif_rx_r
 
 	if (rsp->status <= 0 || (uint32_t)rsp->offset + len > PAGE || pkt->nfrags >= NQ_MAX_SLOTS)
 		return false;
-	pkt->frag[pkt->nfrags].data = q->rx_bufs + (size_t)(i & RX_MASK) * PAGE + rsp->offset;
+	if (q->zc) {
+		pkt->frag[pkt->nfrags].addr = q->rx_addr[i & RX_MASK] + rsp->offset;
+		pkt->frag[pkt->nfrags].data = q->zc->area + pkt->frag[pkt->nfrags].addr;
+	} else {
+		pkt->frag[pkt->nfrags].data = q->rx_bufs + (size_t)(i & RX_MASK) * PAGE + rsp->offset;
+	}
 	pkt->frag[pkt->nfrags].len = len;
 	pkt->nfrags++;
 	pkt->len += len;
@@ -246,6 +278,22 @@ static enum rx_verdict take_rx_packet(struct netif_queue *q, RING_IDX cons, RING
 	return RX_GOOD;
 }
 
+/* Zero-copy: the frames of slots [cons, cons + n) that did not go with a
+ * delivered packet (extra-info slots; every slot of a dropped one) go
+ * back to the datapath. */
+static void rx_frames_back(struct netif_queue *q, RING_IDX cons, unsigned int n, const struct nq_pkt *taken)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		uint64_t addr = q->rx_addr[(cons + k) & RX_MASK];
+		bool gone = false;
+
+		for (unsigned int f = 0; taken && f < taken->nfrags && !gone; f++)
+			gone = (taken->frag[f].addr & ~(uint64_t)(PAGE - 1)) == addr;
+		if (!gone)
+			q->zc->give_back(q->zc->ctx, addr, true);
+	}
+}
+
 unsigned int nq_rx_poll(struct netif_queue *q, unsigned int budget, nq_deliver_fn deliver, void *ctx)
 {
 	RING_IDX prod, cons = q->rx.rsp_cons;
@@ -261,11 +309,12 @@ unsigned int nq_rx_poll(struct netif_queue *q, unsigned int budget, nq_deliver_f
 		unsigned int n;
 		enum rx_verdict v = take_rx_packet(q, cons, prod, &pkt, &n);
 
+		int r = 1;
+
 		if (v == RX_BROKEN)
 			break;
 		if (v == RX_GOOD) {
-			int r = deliver(ctx, &pkt);
-
+			r = deliver(ctx, &pkt);
 			if (r < 0)
 				break;   /* no room downstream: leave it on the ring */
 			if (r == 0) {   /* (> 0: dropped downstream, counted there) */
@@ -273,6 +322,8 @@ unsigned int nq_rx_poll(struct netif_queue *q, unsigned int budget, nq_deliver_f
 				q->st->rx_bytes += pkt.len;
 			}
 		}
+		if (q->zc)
+			rx_frames_back(q, cons, n, r == 0 ? &pkt : NULL);
 		cons += n;
 		done++;
 	}
@@ -298,12 +349,57 @@ static void gather(const struct nq_pkt *p, uint32_t off, uint8_t *dst, uint32_t 
 	}
 }
 
+/* Zero-copy: one slot per fragment, naming its frame. */
+static int tx_put_zc(struct netif_queue *q, const struct nq_pkt *p, bool gso)
+{
+	for (unsigned int s = 0; s < p->nfrags; s++)
+		if (p->frag[s].addr % PAGE + p->frag[s].len > PAGE || !p->frag[s].len) {
+			q->st->tx_dropped++;
+			return 1;
+		}
+	if (q->broken || q->tx_nfree < p->nfrags || RING_FREE_REQUESTS(&q->tx) < p->nfrags + gso) {
+		q->st->tx_ring_full++;
+		return -1;
+	}
+	for (unsigned int s = 0; s < p->nfrags; s++) {
+		uint16_t id = q->tx_free[--q->tx_nfree];
+		netif_tx_request_t *req = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
+		uint64_t page = p->frag[s].addr & ~(uint64_t)(PAGE - 1);
+
+		q->tx_addr[id] = page;
+		req->gref = q->zc->refs[page / PAGE];
+		req->offset = (uint16_t)(p->frag[s].addr - page);
+		req->id = id;
+		req->size = (uint16_t)(s == 0 ? p->len : p->frag[s].len);
+		req->flags = (uint16_t)((s + 1 < p->nfrags ? NETTXF_more_data : 0) |
+					(s == 0 ? p->flags & (NETTXF_csum_blank | NETTXF_data_validated) : 0) |
+					(s == 0 && gso ? NETTXF_extra_info : 0));
+		q->tx_busy[id] = s == 0 ? 2 : 1;
+		q->tx.req_prod_pvt++;
+		if (s == 0 && gso) {
+			netif_extra_info_t *ex = (netif_extra_info_t *)RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
+
+			memset(ex, 0, sizeof(*ex));
+			ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
+			ex->u.gso.size = p->gso_size;
+			ex->u.gso.type = p->gso_type;
+			q->tx.req_prod_pvt++;
+			q->tx_null_owed++;
+		}
+	}
+	q->st->tx_packets++;
+	q->st->tx_bytes += p->len;
+	return 0;
+}
+
 int nq_tx_put(struct netif_queue *q, const struct nq_pkt *p)
 {
 	uint32_t slots = (p->len + PAGE - 1) / PAGE, off = 0;
 	bool gso = p->gso_size != 0;
 	netif_tx_request_t *req;
 
+	if (q->zc)
+		slots = p->nfrags;
 	if (p->len < 14 || p->len > XEN_NETIF_MAX_TX_SIZE || (!gso && p->len > q->max_frame) ||
 	    slots > NQ_MAX_SLOTS || (slots > 1 && !q->feat.sg) ||
 	    (gso && !((p->gso_type == XEN_NETIF_GSO_TYPE_TCPV4 && q->feat.gso4) ||
@@ -311,6 +407,8 @@ int nq_tx_put(struct netif_queue *q, const struct nq_pkt *p)
 		q->st->tx_dropped++;
 		return 1;   /* consumed: nothing to send */
 	}
+	if (q->zc)
+		return tx_put_zc(q, p, gso);
 	if (q->broken || q->tx_nfree < slots || RING_FREE_REQUESTS(&q->tx) < slots + gso) {
 		q->st->tx_ring_full++;
 		return -1;
@@ -320,6 +418,7 @@ int nq_tx_put(struct netif_queue *q, const struct nq_pkt *p)
 		uint32_t chunk = p->len - off < PAGE ? p->len - off : PAGE;
 
 		gather(p, off, q->tx_bufs + (size_t)id * PAGE, chunk);
+		q->st->tx_copied_bytes += chunk;
 		req = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
 		req->gref = q->tx_refs[id];
 		req->offset = 0;
@@ -404,6 +503,8 @@ unsigned int nq_tx_gc(struct netif_queue *q, unsigned int budget)
 		}
 		q->tx_busy[rsp.id] = 0;
 		q->tx_free[q->tx_nfree++] = rsp.id;
+		if (q->zc)
+			q->zc->give_back(q->zc->ctx, q->tx_addr[rsp.id], false);
 	}
 	q->tx.rsp_cons = cons;
 	return done;

@@ -43,6 +43,7 @@ struct nq_features {
 struct nq_frag {
 	const uint8_t *data;
 	uint32_t len;
+	uint64_t addr;         /* zero-copy: the data's address in the UMEM */
 };
 
 /* A packet, as a list of fragments (each within one page or one frame). */
@@ -54,6 +55,21 @@ struct nq_pkt {
 				* TX: NETTXF_csum_blank|NETTXF_data_validated */
 	uint16_t gso_size;     /* 0: not GSO */
 	uint8_t gso_type;      /* XEN_NETIF_GSO_TYPE_TCPV4/6 */
+};
+
+/* Zero-copy: the packet buffers are the port's UMEM frames (one page
+ * each), granted to the backend once (the UMEM is the grant mapping); the
+ * queue shares only its two rings.  Frames move between the datapath and
+ * the rings through these calls. */
+struct nq_zc {
+	uint8_t *area;          /* the UMEM */
+	const uint32_t *refs;   /* the grant reference of each frame */
+	uint32_t nframes;
+	void *ctx;
+	/* a free frame (its UMEM address) to post for RX, or false */
+	bool (*rx_frame)(void *ctx, uint64_t *addr);
+	/* a frame back from the rings: RX (not delivered) or TX (sent) */
+	void (*give_back)(void *ctx, uint64_t addr, bool rx);
 };
 
 struct netif_queue {
@@ -71,9 +87,12 @@ struct netif_queue {
 	netif_tx_front_ring_t tx;
 	netif_rx_front_ring_t rx;
 
-	/* one page per slot id; RX pages granted writable, TX read-only */
+	/* copy mode: one page per slot id; RX pages granted writable, TX
+	 * read-only.  Zero-copy: the frame behind each RX slot and TX id. */
 	uint8_t *tx_bufs, *rx_bufs;
 	uint32_t tx_refs[NET_TX_RING_SIZE], rx_refs[NET_RX_RING_SIZE];
+	const struct nq_zc *zc;
+	uint64_t rx_addr[NET_RX_RING_SIZE], tx_addr[NET_TX_RING_SIZE];
 
 	uint16_t tx_free[NET_TX_RING_SIZE];   /* stack of free TX ids */
 	unsigned int tx_nfree;
@@ -86,13 +105,16 @@ struct netif_queue {
 	struct xennet_queue_stats own_st;
 };
 
-/* Share rings and buffers with domid, SHARED_RING_INIT both.  0 or -errno. */
+/* Share rings and buffers with domid (zc: the rings only), SHARED_RING_INIT
+ * both.  0 or -errno. */
 int nq_alloc(struct netif_queue *q, struct plat *p, uint16_t be_domid, unsigned int mtu,
-	     const struct nq_features *feat);
+	     const struct nq_features *feat, const struct nq_zc *zc);
 /* Allocate the event channel(s) (unbound, for be_domid).  0 or -errno. */
 int nq_alloc_evtchn(struct netif_queue *q);
 /* Revoke every grant, close the channel(s).  Safe on a partly set-up queue.
- * Channels set to -1 beforehand (after a restore) are left alone. */
+ * Channels set to -1 beforehand (after a restore) are left alone.  Zero-
+ * copy: every frame still on the rings is given back (the backend has let
+ * go of them: call this once it is Closed or gone). */
 void nq_free(struct netif_queue *q);
 /* Is port one of this queue's channels? */
 bool nq_owns_port(const struct netif_queue *q, int port);
@@ -105,7 +127,8 @@ void nq_rx_refill(struct netif_queue *q);
  * left on the ring and polling stops.  Returns the packets taken. */
 typedef int (*nq_deliver_fn)(void *ctx, const struct nq_pkt *pkt);
 unsigned int nq_rx_poll(struct netif_queue *q, unsigned int budget, nq_deliver_fn deliver, void *ctx);
-/* Copy one packet into free TX pages and queue its requests (not pushed):
+/* Queue one packet's requests (not pushed): copy mode copies it into free
+ * TX pages; zero-copy names its frames (each fragment within one frame).
  * 0, -1 when there is no room now (slots or ids), or 1 when it was dropped
  * (counted: a size out of range, too many fragments, GSO not negotiated). */
 int nq_tx_put(struct netif_queue *q, const struct nq_pkt *p);

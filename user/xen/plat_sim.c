@@ -24,7 +24,7 @@
 #include "xen/plat_xs.h"
 #include "simproto.h"
 
-#define SIM_POOL_PAGES 2048u
+#define SIM_POOL_PAGES 8192u    /* 32 MiB: zero-copy UMEMs of two queues fit */
 #define SIM_MAX_PORTS 32
 #define SIM_MAX_REGIONS 64
 
