@@ -31,6 +31,7 @@
 #define MAX_PEND 4               /* accepted, not classified yet */
 #define PEND_MS 2000             /* how long one may stay silent */
 #define MAX_PFD 64
+#define QUERY_MAX 16384          /* the query's text: every counter of every queue */
 
 struct simback {
 	const char *sock_path;
@@ -63,20 +64,40 @@ static void usage(FILE *f)
 "  --vif N              the vif's handle (default 0)\n"
 "  --mac MAC|none       MAC written to XenStore, unchecked (default 00:16:3e:00:00:01)\n"
 "  --mtu N|none         the mtu key libxl writes (default 1500; none: no key)\n"
+"  --max-queues N       multi-queue-max-queues offered, 1..%d (default 2, as netback on 2 CPUs)\n"
 "  --no-rx-copy         advertise feature-rx-copy=0 (RX flip mode only)\n"
-"  --tap NAME           bridge the rings to TAP device NAME (created here)\n"
+"  --tap NAME           bridge the rings to TAP device NAME (created here; one TAP\n"
+"                       queue per ring queue, virtio_net_hdr for offloads)\n"
 "  --stall STATE        never reach STATE: initwait or connected\n"
-"  --hostile KIND       corrupt RX responses: bad-id, bad-size, bad-offset, runaway\n"
+"  --hostile KIND       corrupt what goes to the frontend, every Nth packet:\n"
+"                       bad-id, bad-size, bad-offset, runaway (the first slot);\n"
+"                       bad-extra-type, gso-size-0, gso-size-big (an extra-info slot);\n"
+"                       long-chain (more than 18 slots), missing-last (more_data on\n"
+"                       the last slot pushed, then nothing until the frontend moves\n"
+"                       on), bad-chain-id (a chained slot with another request's id)\n"
 "  --hostile-every N    ...every Nth one (default 10)\n"
 "  --fail-commits N     fail the next N transaction commits with EAGAIN\n"
-"  --gen-size N         no wire: fill every RX buffer with an N-byte UDP frame (load generator)\n"
+"  --gen-size N         no wire: fill every RX buffer of every queue with an N-byte UDP\n"
+"                       frame, 60..MTU+14, in several slots past 4096 (load generator)\n"
 "  --stale-frontend     start with the keys an unbound kernel netfront leaves\n"
 "  --verbose            log every XenStore access\n"
+"What it implements, as Linux xen-netback 6.12 does: multi-queue-num-queues up to\n"
+"the maximum (queue-N/ keys), split or single event channels per queue,\n"
+"feature-sg (multi-slot packets both ways, jumbo frames; without it the MTU is\n"
+"clamped to 1500), checksum offload both ways (feature-no-csum-offload,\n"
+"feature-ipv6-csum-offload; csum_blank/data_validated), GSO TCPv4/v6 both ways\n"
+"(the GSO extra-info slot), multicast control.  It refuses, naming the key, a\n"
+"frontend's ctrl-ring-ref (the control ring, hashing) and a non-zero\n"
+"xdp-headroom, and it treats a rogue frontend as netback does: ERROR responses\n"
+"for a bad packet, and for a fatal one (a bad extra type, GSO size 0, more than\n"
+"20 chained slots, a slot crossing its page, a missing slot) the vif is disabled\n"
+"until the backend restarts.  `query` shows the counters, in all and per queue.\n"
 "SIGUSR1 makes the backend go away and come back (Closing, Closed, InitWait).\n"
 "ctl: restart (the same), away (Closing, Closed, and deaf until back), back\n"
 "(InitWait), restore (xl save + restore: a new domain id, the old event\n"
 "channels and grants dead, the backend in a new directory), gen SIZE (the\n"
-"generator on, at SIZE bytes, or off with 0: the TAP serves RX again).\n");
+"generator on, at SIZE bytes, or off with 0: the TAP serves RX again).\n",
+		SIM_MAX_QUEUES);
 }
 
 static int parse_num(const char *opt, const char *s, unsigned long max, unsigned long *v)
@@ -99,8 +120,7 @@ static void ctl_close(struct simback *sb, int i)
 		struct sim_evtchn *e = &sb->evt[k];
 
 		if (e->port && e->owner == sb->ctl[i]) {
-			if (sb->net.chan == e)
-				sb->net.chan = NULL;
+			simnet_evtchn_gone(&sb->net, e);
 			close(e->to_back);
 			close(e->to_front);
 			memset(e, 0, sizeof(*e));
@@ -120,44 +140,22 @@ static int query_text(struct simback *sb, char *buf, size_t size)
 	unsigned long fe = 0;
 	char path[128], *v = NULL;
 	unsigned int len;
-	int bound = 0;
+	int bound = 0, head;
 
 	snprintf(path, sizeof(path), "%s/state", n->fe_dir);
 	if (xs_store_read(sb->st, 0, path, &v, &len) == 0)
 		fe = strtoul(v, NULL, 10);
 	free(v);
-	int ring = 0;
-
 	for (int k = 0; k < SIM_MAX_EVTCHN; k++)
 		bound += sb->evt[k].port != 0;
-	/* the shared rings' indices: what each side has produced, consumed and
-	 * asked to be woken for (a stalled pair shows here) */
-	if (n->connected)
-		ring = snprintf(buf, size,
-			"rx-ring=req_prod %u req_cons %u req_event %u rsp_prod %u rsp_event %u\n"
-			"tx-ring=req_prod %u req_cons %u req_event %u rsp_prod %u rsp_event %u\n",
-			n->rx.sring->req_prod, n->rx.req_cons, n->rx.sring->req_event,
-			n->rx.sring->rsp_prod, n->rx.sring->rsp_event, n->tx.sring->req_prod,
-			n->tx.req_cons, n->tx.sring->req_event, n->tx.sring->rsp_prod,
-			n->tx.sring->rsp_event);
-	if (ring < 0 || (size_t)ring >= size)
-		ring = 0;
-	buf += ring;
-	size -= (size_t)ring;
-	return ring + snprintf(buf, size,
+	head = snprintf(buf, size,
 		"frontend-state=%lu\nbackend-state=%d\nconnected=%d\ngrants-active=%u\n"
-		"grants-mapped=%u\ngrants-denied=%llu\ngrants-reclaimed=%llu\nevtchn-bound=%d\n"
-		"tx-packets=%llu\ntx-bytes=%llu\ntx-bad=%llu\nrx-packets=%llu\nrx-bytes=%llu\n"
-		"rx-bad-copy=%llu\nhostile-sent=%llu\nconnects=%llu\ndisconnects=%llu\nrestarts=%llu\n"
-		"restores=%llu\ndomid=%u\n",
+		"grants-mapped=%u\ngrants-denied=%llu\ngrants-reclaimed=%llu\nevtchn-bound=%d\n",
 		fe, n->be_state, n->connected, gnttab_back_active(&sb->gt), gnttab_back_mapped(&sb->gt),
-		(unsigned long long)sb->gt.denied, (unsigned long long)sb->gt.reclaimed, bound,
-		(unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
-		(unsigned long long)n->stats.tx_bad, (unsigned long long)n->stats.rx_packets,
-		(unsigned long long)n->stats.rx_bytes, (unsigned long long)n->stats.rx_bad_copy,
-		(unsigned long long)n->stats.hostile_sent, (unsigned long long)n->stats.connects,
-		(unsigned long long)n->stats.disconnects, (unsigned long long)n->stats.restarts,
-		(unsigned long long)n->stats.restores, n->cfg.fe_domid);
+		(unsigned long long)sb->gt.denied, (unsigned long long)sb->gt.reclaimed, bound);
+	if (head < 0 || (size_t)head >= size)
+		return 0;
+	return head + simnet_query(n, buf + head, size - (size_t)head);
 }
 
 /* xl save + xl restore, as the guest sees it: every event channel dies
@@ -213,7 +211,7 @@ static void ctl_handle(struct simback *sb, int i)
 {
 	struct xsim_msg m;
 	int fds[FDPASS_MAX], nfds, out[2], nout = 0;
-	char text[2048];
+	char text[QUERY_MAX];
 	int tlen = 0;
 
 	if (fdpass_recv(sb->ctl[i], &m, sizeof(m), fds, &nfds) < 0 || m.magic != XSIM_MAGIC) {
@@ -264,8 +262,7 @@ static void ctl_handle(struct simback *sb, int i)
 			struct sim_evtchn *e = &sb->evt[k];
 
 			if (e->port && (uint32_t)e->port == m.port && e->owner == sb->ctl[i]) {
-				if (sb->net.chan == e)
-					sb->net.chan = NULL;
+				simnet_evtchn_gone(&sb->net, e);
 				close(e->to_back);
 				close(e->to_front);
 				memset(e, 0, sizeof(*e));
@@ -360,7 +357,7 @@ static int run(struct simback *sb)
 {
 	for (;;) {
 		struct pollfd pfd[MAX_PFD];
-		int n = 0, nxs, nctl_base, nevt_base, nevt = 0, wire = -1, timeout = -1;
+		int n = 0, nxs, nctl_base, nnet_base, nnet, timeout = -1;
 
 		simnet_handle_state(&sb->net);
 		if (simnet_service(&sb->net))
@@ -383,14 +380,10 @@ static int run(struct simback *sb)
 			if (sb->pend[i] >= 0 && timeout < 0)
 				timeout = 100;   /* to drop it when it stays silent */
 		}
-		nevt_base = n;
-		if (sb->net.chan) {
-			pfd[n++] = (struct pollfd){ .fd = sb->net.chan->to_back, .events = POLLIN };
-			nevt = 1;
-		}
-		wire = simnet_wire_fd(&sb->net);
-		if (wire >= 0)
-			pfd[n++] = (struct pollfd){ .fd = wire, .events = POLLIN };
+		/* every queue's event channels, and its wire while it can take a frame */
+		nnet_base = n;
+		nnet = simnet_pollfds(&sb->net, pfd + n, MAX_PFD - n);
+		n += nnet;
 		nxs = xs_server_pollfds(sb->srv, pfd + n, MAX_PFD - n);
 		if (poll(pfd, (nfds_t)(n + nxs), timeout) < 0 && errno != EINTR)
 			return -1;
@@ -403,6 +396,8 @@ static int run(struct simback *sb)
 			}
 			return 0;
 		}
+		/* (before a control request may close a channel polled here) */
+		simnet_poll_done(&sb->net, pfd + nnet_base, nnet);
 		for (int i = 0; i < MAX_PEND; i++)
 			if (sb->pend[i] >= 0)
 				classify(sb, i);   /* ready, or past its time */
@@ -411,12 +406,6 @@ static int run(struct simback *sb)
 		for (int i = 0; i < MAX_CTL; i++)
 			if (sb->ctl[i] >= 0 && pfd[nctl_base + i].revents)
 				ctl_handle(sb, i);
-		if (nevt && pfd[nevt_base].revents & POLLIN && sb->net.chan) {
-			uint64_t v;
-
-			if (read(sb->net.chan->to_back, &v, sizeof(v)) < 0 && errno != EAGAIN)
-				return -1;
-		}
 		xs_server_service(sb->srv, pfd + n, nxs);
 	}
 }
@@ -439,7 +428,7 @@ static int ctl(const char *path, const char *action, const char *value)
 	if (value) {
 		unsigned long v;
 
-		if (parse_num("gen", value, 1514, &v) || (v && v < 60))
+		if (parse_num("gen", value, 65535, &v) || (v && v < 60))
 			return 2;
 		m.port = (uint32_t)v;
 	}
@@ -463,7 +452,7 @@ static int query(const char *path)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct xsim_msg m = { .magic = XSIM_MAGIC, .type = XSIM_QUERY };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), fds[FDPASS_MAX], nfds;
-	char text[2048];
+	char text[QUERY_MAX];
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -496,6 +485,7 @@ int main(int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "gen-size", required_argument, NULL, 'G' },
 		{ "stale-frontend", no_argument, NULL, 'X' },
+		{ "max-queues", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -540,11 +530,9 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'H': {
-			static const char *const kinds[] = { "", "bad-id", "bad-size", "bad-offset", "runaway" };
-
 			cfg.hostile = HOSTILE_NONE;
-			for (unsigned int k = 1; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-				if (!strcmp(optarg, kinds[k]))
+			for (unsigned int k = 1; k < HOSTILE_KINDS; k++)
+				if (!strcmp(optarg, sim_hostile_names[k]))
 					cfg.hostile = (enum sim_hostile)k;
 			if (cfg.hostile == HOSTILE_NONE) {
 				fprintf(stderr, "xennet-simback: --hostile: unknown kind '%s'\n", optarg);
@@ -557,11 +545,18 @@ int main(int argc, char **argv)
 		case 'V': sb.verbose = true; break;
 		case 'X': cfg.stale_frontend = true; break;
 		case 'G':
-			if (parse_num("--gen-size", optarg, 1514, &v) || v < 60) {
-				fprintf(stderr, "xennet-simback: --gen-size must be 60..1514\n");
+			if (parse_num("--gen-size", optarg, 65535, &v) || v < 60) {
+				fprintf(stderr, "xennet-simback: --gen-size must be 60..MTU+14\n");
 				return 2;
 			}
 			cfg.gen_size = (unsigned int)v;
+			break;
+		case 'Q':
+			if (parse_num("--max-queues", optarg, SIM_MAX_QUEUES, &v) || !v) {
+				fprintf(stderr, "xennet-simback: --max-queues must be 1..%d\n", SIM_MAX_QUEUES);
+				return 2;
+			}
+			cfg.max_queues = (unsigned int)v;
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
