@@ -105,14 +105,14 @@ static void find_and_csum(void **state)
 				assert_int_equal(l4.l4_off, 14 + 4 * vlan + (v6 ? 40 : 20));
 				assert_int_equal(l4.l4_hlen, 32);
 				assert_int_equal(l4.l4_len, 32 + pl);
-				assert_false(pkt_csum_ok(f, &l4));           /* the junk in the field */
-				pkt_csum_complete(f, &l4);
-				assert_true(pkt_csum_ok(f, &l4));
+				assert_false(pkt_l4_csum_ok(f, &l4));           /* the junk in the field */
+				pkt_l4_complete(f, &l4);
+				assert_true(pkt_l4_csum_ok(f, &l4));
 				assert_true(ref_l4_ok(f, l4.l3_off, l4.l4_off, l4.l4_len, 6, v6));
 				/* partial: the field holds the pseudo-header sum */
-				uint16_t ps = pkt_pseudo_sum(f, &l4);
+				uint16_t ps = pkt_l4_pseudo(f, &l4);
 				put16(f + l4.l4_off + 16, ps);
-				pkt_csum_complete(f, &l4);
+				pkt_l4_complete(f, &l4);
 				assert_true(ref_l4_ok(f, l4.l3_off, l4.l4_off, l4.l4_len, 6, v6));
 				/* trailing Ethernet padding is allowed */
 				assert_int_equal(pkt_find_l4(f, len + 6, &l4), 0);
@@ -182,8 +182,8 @@ static void segment(void **state)
 				assert_int_equal(sl.l4_len, 32 + seglen);
 				if (partial) {
 					assert_int_equal((seg[sl.l4_off + 16] << 8 | seg[sl.l4_off + 17]),
-							 pkt_pseudo_sum(seg, &sl));
-					pkt_csum_complete(seg, &sl);
+							 pkt_l4_pseudo(seg, &sl));
+					pkt_l4_complete(seg, &sl);
 				}
 				assert_true(ref_l4_ok(seg, sl.l3_off, sl.l4_off, sl.l4_len, 6, v6));
 				if (!v6) {

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -52,6 +53,18 @@ static void print_programs(const char *what, const char *ifname, const struct xd
 		       pi[i].id, pi[i].prio, pi[i].mode, pi[i].dispatcher ? ", dispatcher" : "");
 }
 
+/* "7,8 9,10" (each queue's channels, split ones by a comma): every port */
+static json_object *channels_json(const struct runstate *rs)
+{
+	json_object *a = json_object_new_array();
+	char buf[sizeof(rs->channels)], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", rs->channels);
+	for (char *t = strtok_r(buf, " ,", &save); t; t = strtok_r(NULL, " ,", &save))
+		json_object_array_add(a, json_object_new_int(atoi(t)));
+	return a;
+}
+
 static void one(const char *ifname, const struct runstate *rs)
 {
 	struct xdp_prog_info guest[XDP_INFO_MAX], peer[XDP_INFO_MAX];
@@ -82,10 +95,7 @@ static void one(const char *ifname, const struct runstate *rs)
 		json_object_object_add(o, "took_over", rs->took_over[0] ? json_object_new_string(rs->took_over)
 									: NULL);
 		json_object_object_add(o, "features", f);
-		json_object_object_add(o, "event_channels", json_object_new_array());
-		if (rs->evtchn >= 0)
-			json_object_array_add(json_object_object_get(o, "event_channels"),
-					      json_object_new_int(rs->evtchn));
+		json_object_object_add(o, "event_channels", channels_json(rs));
 		json_object_object_add(o, "rx_mode", json_object_new_string(rs->rx_mode));
 		json_object_object_add(o, "poll", json_object_new_string(rs->poll));
 		json_object_object_add(o, "queues", json_object_new_int((int)rs->queues));
@@ -112,7 +122,7 @@ static void one(const char *ifname, const struct runstate *rs)
 	       rs->reconnects, rs->restores, rs->domid, rs->took_over[0] ? "; took the vif over from the kernel's " : "",
 	       rs->took_over, rs->took_over[0] ? " driver" : "");
 	printf("  %-16s %s\n", "features", rs->features);
-	printf("  %-16s %d\n", "event channel", rs->evtchn);
+	printf("  %-16s %s\n", "event channels", rs->channels[0] ? rs->channels : "none");
 	printf("  %-16s %s, %s poll, %u queue%s\n", "mode", rs->rx_mode[0] ? rs->rx_mode : "?",
 	       rs->poll, rs->queues, rs->queues == 1 ? "" : "s");
 	printf("  %-16s %s (mac %s, mtu %u%s%s), peer %s\n", "interfaces", ifname, rs->mac, rs->mtu,

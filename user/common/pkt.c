@@ -165,26 +165,26 @@ static uint32_t pseudo(const uint8_t *f, const struct pkt_l4 *l4, uint32_t l4_le
 	return s + l4->proto;
 }
 
-uint16_t pkt_pseudo_sum(const uint8_t *f, const struct pkt_l4 *l4)
+uint16_t pkt_l4_pseudo(const uint8_t *f, const struct pkt_l4 *l4)
 {
 	return csum_fold(pseudo(f, l4, l4->l4_len));
 }
 
-void pkt_csum_complete(uint8_t *f, const struct pkt_l4 *l4)
+void pkt_l4_complete(uint8_t *f, const struct pkt_l4 *l4)
 {
 	uint8_t *field = f + l4->l4_off + l4->csum_off;
 	uint16_t c;
 
 	/* as skb_checksum_help: fill in the pseudo-header sum, then sum the
 	 * segment with it in place and store the complement */
-	wr16(field, pkt_pseudo_sum(f, l4));
+	wr16(field, pkt_l4_pseudo(f, l4));
 	c = (uint16_t)~csum_fold(csum_add(f + l4->l4_off, l4->l4_len, 0));
 	if (c == 0 && l4->proto == PROTO_UDP)
 		c = 0xffff;   /* 0 means "no checksum" for UDP */
 	wr16(field, c);
 }
 
-bool pkt_csum_ok(const uint8_t *f, const struct pkt_l4 *l4)
+bool pkt_l4_csum_ok(const uint8_t *f, const struct pkt_l4 *l4)
 {
 	if (l4->proto == PROTO_UDP && !l4->v6 && rd16(f + l4->l4_off + 6) == 0)
 		return true;   /* IPv4 UDP without a checksum */
@@ -235,8 +235,8 @@ int pkt_tcp_segment(const uint8_t *pkt, uint32_t len, const struct pkt_l4 *l4, u
 	th[13] = flags;
 	s.l4_len = seglen - l4->l4_off;
 	if (partial)
-		wr16(th + 16, pkt_pseudo_sum(out, &s));
+		wr16(th + 16, pkt_l4_pseudo(out, &s));
 	else
-		pkt_csum_complete(out, &s);
+		pkt_l4_complete(out, &s);
 	return (int)seglen;
 }

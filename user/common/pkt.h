@@ -38,12 +38,12 @@ uint16_t csum_fold(uint32_t sum);
 /* The pseudo-header sum (not inverted, folded) for the L4 segment of
  * frame described by l4: what CHECKSUM_PARTIAL leaves in the checksum
  * field. */
-uint16_t pkt_pseudo_sum(const uint8_t *frame, const struct pkt_l4 *l4);
+uint16_t pkt_l4_pseudo(const uint8_t *frame, const struct pkt_l4 *l4);
 /* Complete the checksum of a frame whose checksum field holds the
  * pseudo-header sum (NETRXF_csum_blank, CHECKSUM_PARTIAL), in place. */
-void pkt_csum_complete(uint8_t *frame, const struct pkt_l4 *l4);
+void pkt_l4_complete(uint8_t *frame, const struct pkt_l4 *l4);
 /* Is the checksum of the L4 segment correct (field included)? */
-bool pkt_csum_ok(const uint8_t *frame, const struct pkt_l4 *l4);
+bool pkt_l4_csum_ok(const uint8_t *frame, const struct pkt_l4 *l4);
 
 /* TCP segmentation.  pkt is a GSO frame (headers + payload, contiguous)
  * whose TCP header starts at l4->l4_off; mss is the payload per segment.

@@ -67,7 +67,7 @@ static uint8_t *take_frame(struct datapath *dp, uint32_t idx, uint32_t k, uint32
 static uint32_t partial_csum(struct datapath *dp, uint8_t *frame, const struct pkt_l4 *l4)
 {
 	struct xsk_txmd *md = (struct xsk_txmd *)(frame - sizeof(*md));
-	uint16_t ps = pkt_pseudo_sum(frame, l4);
+	uint16_t ps = pkt_l4_pseudo(frame, l4);
 
 	(void)dp;
 	frame[l4->l4_off + l4->csum_off] = (uint8_t)(ps >> 8);
@@ -98,7 +98,7 @@ static int fix_csum(struct datapath *dp, uint8_t *frame, uint32_t len, uint16_t 
 		return (int)partial_csum(dp, frame, &l4);
 	}
 	dp->q->st->rx_csum_sw++;
-	pkt_csum_complete(frame, &l4);
+	pkt_l4_complete(frame, &l4);
 	return 0;
 }
 
@@ -204,7 +204,7 @@ static void complete_in_frags(const struct nq_pkt *pkt, const struct pkt_l4 *l4)
 {
 	uint8_t *f0 = (uint8_t *)pkt->frag[0].data, *field = f0 + l4->l4_off + l4->csum_off;
 	uint32_t sum = 0, off = 0, end = l4->l4_off + l4->l4_len;
-	uint16_t ps = pkt_pseudo_sum(f0, l4), c;
+	uint16_t ps = pkt_l4_pseudo(f0, l4), c;
 
 	field[0] = (uint8_t)(ps >> 8);
 	field[1] = (uint8_t)ps;

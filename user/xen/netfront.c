@@ -449,11 +449,10 @@ static int connect_backend(struct netfront *nf)
 			release_queues(nf, false);
 			return -1;
 		}
+		/* the seed's diagnostic (xennet(4)), one line per channel */
+		nf_log(nf, LOG_INFO, "using event channel %d", q->evtchn);
 		if (q->evtchn_rx >= 0)
-			nf_log(nf, LOG_INFO, "using event channels %d (tx) and %d (rx)%s", q->evtchn,
-			       q->evtchn_rx, nf->nq > 1 ? " for a queue" : "");
-		else
-			nf_log(nf, LOG_INFO, "using event channel %d", q->evtchn);
+			nf_log(nf, LOG_INFO, "using event channel %d", q->evtchn_rx);
 	}
 	err = write_keys(nf);
 	if (err < 0) {
