@@ -176,8 +176,30 @@ int netfront_watch(struct netfront *nf)
 	return watch_backend(nf);
 }
 
-/* Remove the children of fe_dir named queue-N (a multi-queue frontend's). */
-static int rm_queue_dirs(struct plat *p, const char *fe_dir, xs_transaction_t t)
+/* Remove each frontend key in keys[] not in keep[] (NULL-terminated) from dir. */
+static int rm_listed(struct plat *p, const char *dir, xs_transaction_t t, const char *const *keep)
+{
+	char path[XS_PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(frontend_keys) / sizeof(frontend_keys[0]); i++) {
+		bool kept = false;
+
+		for (size_t k = 0; keep && keep[k]; k++)
+			kept |= !strcmp(keep[k], frontend_keys[i]);
+		if (kept || path_join(path, sizeof(path), dir, frontend_keys[i]) < 0)
+			continue;
+		if (!p->ops->xs_rm(p, t, path) && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The children of fe_dir named queue-N (a multi-queue frontend's): those
+ * from keep_n on go; those below are kept, cleared of every key but
+ * queue_keep[] (rewritten in the same transaction: removing and making a
+ * directory again in one transaction is needless churn). */
+static int rm_queue_dirs(struct plat *p, const char *fe_dir, xs_transaction_t t, unsigned int keep_n,
+			 const char *const *queue_keep)
 {
 	unsigned int num = 0;
 	char **ents = p->ops->xs_directory(p, t, fe_dir, &num);
@@ -187,32 +209,26 @@ static int rm_queue_dirs(struct plat *p, const char *fe_dir, xs_transaction_t t)
 	for (unsigned int i = 0; ents && i < num && !err; i++) {
 		unsigned long n;
 
-		if (strncmp(ents[i], "queue-", 6) || parse_uint(ents[i] + 6, 4095, &n) < 0)
+		if (strncmp(ents[i], "queue-", 6) || parse_uint(ents[i] + 6, 4095, &n) < 0 ||
+		    path_join(path, sizeof(path), fe_dir, ents[i]) < 0)
 			continue;
-		if (path_join(path, sizeof(path), fe_dir, ents[i]) == 0 &&
-		    !p->ops->xs_rm(p, t, path) && errno != ENOENT)
+		if (n < keep_n)
+			err = rm_listed(p, path, t, queue_keep);
+		else if (!p->ops->xs_rm(p, t, path) && errno != ENOENT)
 			err = -errno;
 	}
 	free(ents);
 	return err;
 }
 
-/* Remove each frontend key in keys[] not in keep[] (NULL-terminated). */
-static int rm_keys(struct plat *p, const char *fe_dir, xs_transaction_t t, const char *const *keep)
+/* Every frontend key but keep[] (and queue-N/ below keep_n, but for their
+ * queue_keep[] keys). */
+static int rm_keys(struct plat *p, const char *fe_dir, xs_transaction_t t, const char *const *keep,
+		   unsigned int keep_n, const char *const *queue_keep)
 {
-	char path[XS_PATH_MAX];
+	int err = rm_listed(p, fe_dir, t, keep);
 
-	for (size_t i = 0; i < sizeof(frontend_keys) / sizeof(frontend_keys[0]); i++) {
-		bool kept = false;
-
-		for (size_t k = 0; keep && keep[k]; k++)
-			kept |= !strcmp(keep[k], frontend_keys[i]);
-		if (kept || path_join(path, sizeof(path), fe_dir, frontend_keys[i]) < 0)
-			continue;
-		if (!p->ops->xs_rm(p, t, path) && errno != ENOENT)
-			return -errno;
-	}
-	return rm_queue_dirs(p, fe_dir, t);
+	return err ? err : rm_queue_dirs(p, fe_dir, t, keep_n, queue_keep);
 }
 
 int netfront_clear_keys(struct plat *p, const char *fe_dir)
@@ -223,7 +239,7 @@ int netfront_clear_keys(struct plat *p, const char *fe_dir)
 
 		if (t == XBT_NULL)
 			return -errno;
-		err = rm_keys(p, fe_dir, t, NULL);
+		err = rm_keys(p, fe_dir, t, NULL, 0, NULL);
 		if (err) {
 			p->ops->xs_transaction_end(p, t, true);
 			return err;
@@ -303,6 +319,9 @@ static int write_keys(struct netfront *nf)
 		ours[k++] = "feature-gso-tcpv6";
 	ours[k++] = f->csum ? "feature-ipv6-csum-offload" : "feature-no-csum-offload";
 	ours[k] = NULL;
+	const char *queue_ours[] = { "tx-ring-ref", "rx-ring-ref",
+				     nf->q[0].evtchn_rx >= 0 ? "event-channel-tx" : "event-channel",
+				     nf->q[0].evtchn_rx >= 0 ? "event-channel-rx" : NULL, NULL };
 	struct plat *p = nf->plat;
 
 	for (int attempt = 0; attempt < 32; attempt++) {
@@ -311,7 +330,7 @@ static int write_keys(struct netfront *nf)
 
 		if (t == XBT_NULL)
 			return -errno;
-		err = rm_keys(p, nf->fe_dir, t, ours);
+		err = rm_keys(p, nf->fe_dir, t, ours, nf->nq > 1 ? nf->nq : 0, queue_ours);
 		if (nf->nq == 1) {
 			err = err ?: queue_keys(p, t, nf->fe_dir, &nf->q[0]);
 		} else {
