@@ -750,7 +750,7 @@ int simnet_query(const struct simnet *n, char *buf, size_t size)
 	 * tx-ring are queue 0's */
 	for (unsigned int i = 0; n->connected && i < n->nqueues; i++) {
 		const struct simnet_queue *q = &n->q[i];
-		char pfx[16];
+		char pfx[24];
 
 		if (i == 0)
 			rings_text(&b, &s, "", q);
