@@ -1372,7 +1372,7 @@ static void query_text(void **state)
 
 	assert_true(len > 0 && len < (int)sizeof(text) - 1);
 	assert_non_null(strstr(text, "\nqueues=2\n"));
-	assert_non_null(strstr(text, "features=sg gso-tcpv4 gso-tcpv6 csum ipv6-csum rx-notify"));
+	assert_non_null(strstr(text, "features=sg gso-tcpv4 gso-tcpv6 csum ipv6-csum rx-notify\n"));
 	assert_non_null(strstr(text, "\nrx-packets=1\n"));
 	assert_non_null(strstr(text, "\nqueue-0-rx-packets=0\n"));
 	assert_non_null(strstr(text, "\nqueue-1-rx-packets=1\n"));

@@ -759,11 +759,20 @@ int simnet_query(const struct simnet *n, char *buf, size_t size)
 		qline(&b, &s, "queue-%u-evtchn=%d %d\n", i, q->tx_chan ? q->tx_chan->port : 0,
 		      q->rx_chan ? q->rx_chan->port : 0);
 	}
-	qline(&b, &s, "queues=%u\nfeatures=%s%s%s%s%s%s%s\nmtu=%u\ndisabled=%d\nfatal=%llu\nfatal-reason=%s\n",
-	      n->nqueues, f->sg ? "sg " : "", f->gso_tcpv4 ? "gso-tcpv4 " : "",
-	      f->gso_tcpv6 ? "gso-tcpv6 " : "", f->ip_csum ? "csum " : "", f->ipv6_csum ? "ipv6-csum " : "",
-	      f->rx_notify ? "rx-notify " : "", f->mcast_ctrl ? "multicast-control" : "", n->mtu,
-	      n->disabled, (unsigned long long)n->stats.fatal, n->fatal_reason);
+	const char *fnames[] = { f->sg ? "sg" : NULL, f->gso_tcpv4 ? "gso-tcpv4" : NULL,
+				 f->gso_tcpv6 ? "gso-tcpv6" : NULL, f->ip_csum ? "csum" : NULL,
+				 f->ipv6_csum ? "ipv6-csum" : NULL, f->rx_notify ? "rx-notify" : NULL,
+				 f->mcast_ctrl ? "multicast-control" : NULL };
+	bool any = false;
+
+	qline(&b, &s, "queues=%u\nfeatures=", n->nqueues);
+	for (size_t k = 0; n->connected && k < sizeof(fnames) / sizeof(fnames[0]); k++)
+		if (fnames[k]) {
+			qline(&b, &s, "%s%s", any ? " " : "", fnames[k]);
+			any = true;
+		}
+	qline(&b, &s, "\nmtu=%u\ndisabled=%d\nfatal=%llu\nfatal-reason=%s\n", n->mtu, n->disabled,
+	      (unsigned long long)n->stats.fatal, n->fatal_reason);
 	/* each counter in all, under the name it always had, then per queue */
 	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 		unsigned long long sum = 0;
