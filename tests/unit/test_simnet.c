@@ -643,6 +643,7 @@ static void refusals(void **state)
 		{ FE "/feature-sg", "yes", 1 },
 		{ FE "/queue-1/tx-ring-ref", NULL, 2 },     /* one queue's keys missing */
 		{ FE "/event-channel", "99", 1 },           /* not a bound channel */
+		{ FE "/queue-1/event-channel", "7", 2 },    /* queue 0's channel again */
 		{ FE "/tx-ring-ref", "4095", 1 },           /* not granted */
 	};
 

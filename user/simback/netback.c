@@ -438,6 +438,18 @@ static int connect_queue(struct simnet *n, struct simnet_queue *q, const char *d
 		q->tx_chan = q->rx_chan = NULL;
 		return -1;
 	}
+	/* a port binds once: another queue's is refused, as Xen refuses
+	 * netback's second bind_interdomain of it */
+	for (unsigned int k = 0; k < q->id; k++) {
+		const struct simnet_queue *o = &n->q[k];
+
+		if (o->tx_chan == q->tx_chan || o->rx_chan == q->tx_chan || o->tx_chan == q->rx_chan ||
+		    o->rx_chan == q->rx_chan) {
+			log_err(WHO, "%s: an event channel of queue %u again", dir, k);
+			q->tx_chan = q->rx_chan = NULL;
+			return -1;
+		}
+	}
 	txs = (void *)gnttab_back_map(n->gt, (uint32_t)tx_ref, true);
 	rxs = txs ? (void *)gnttab_back_map(n->gt, (uint32_t)rx_ref, true) : NULL;
 	if (rxs) {
