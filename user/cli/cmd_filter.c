@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 #include "common/netns.h"
 #include "state/runfile.h"
 #include "state/xdp_info.h"
@@ -33,11 +34,11 @@
 static int ours(const char *ifname, struct runstate *rs)
 {
 	if (!ifname_valid(ifname)) {
-		fprintf(stderr, "xennet-xdp: filter: '%s' is not a valid interface name\n", ifname);
+		log_err(NULL, "filter: '%s' is not a valid interface name", ifname);
 		return -1;
 	}
 	if (runfile_read_live(ifname, rs) < 0) {
-		fprintf(stderr, "%s: not an interface of a running xennet-xdp instance\n", ifname);
+		log_err(ifname, "not an interface of a running xennet-xdp instance");
 		return -1;
 	}
 	return 0;
@@ -59,7 +60,7 @@ static int in_instance_ns(const struct runstate *rs, const char *ifname, int (*f
 	int ret = netns_run(rs->netns[0] ? rs->netns : NULL, fn, arg);
 
 	if (ret < 0)
-		fprintf(stderr, "%s: can't enter network namespace %s: %s\n", ifname, rs->netns,
+		log_err(ifname, "can't enter network namespace %s: %s", rs->netns,
 			strerror(-ret));
 	return ret;
 }
@@ -74,12 +75,12 @@ static int check_object(const char *obj, const char *want, char *name, size_t si
 	int found = 0;
 
 	if (access(obj, R_OK) < 0) {
-		fprintf(stderr, "xennet-xdp: filter: can't read %s: %s\n", obj, strerror(errno));
+		log_err(NULL, "filter: can't read %s: %s", obj, strerror(errno));
 		return -1;
 	}
 	o = bpf_object__open_file(obj, NULL);
 	if (libbpf_get_error(o)) {
-		fprintf(stderr, "xennet-xdp: filter: %s is not a BPF object libbpf can open\n", obj);
+		log_err(NULL, "filter: %s is not a BPF object libbpf can open", obj);
 		return -1;
 	}
 	bpf_object__for_each_program(p, o) {
@@ -94,17 +95,17 @@ static int check_object(const char *obj, const char *want, char *name, size_t si
 	}
 	bpf_object__close(o);
 	if (!len) {
-		fprintf(stderr, "xennet-xdp: filter: %s has no XDP program\n", obj);
+		log_err(NULL, "filter: %s has no XDP program", obj);
 		return -1;
 	}
 	if (!found) {
-		fprintf(stderr, "xennet-xdp: filter: %s has no XDP program named '%s' (it has: %s)\n",
+		log_err(NULL, "filter: %s has no XDP program named '%s' (it has: %s)",
 			obj, want, names);
 		return -1;
 	}
 	if (!valid_prog_name(name)) {
-		fprintf(stderr, "xennet-xdp: filter: program name '%s' in %s is not 1-63 of "
-			"A-Z a-z 0-9 _\n", name, obj);
+		log_err(NULL, "filter: program name '%s' in %s is not 1-63 of "
+			"A-Z a-z 0-9 _", name, obj);
 		return -1;
 	}
 	return 0;
@@ -165,13 +166,13 @@ static int attach_here(void *arg)
 	struct stat st;
 
 	if (!idx) {
-		fprintf(stderr, "%s: no such interface\n", op->ifname);
+		log_err(op->ifname, "no such interface");
 		return 1;
 	}
 	nbefore = xdp_info_list(op->ifname, NULL, before, XDP_INFO_MAX);
 	for (int i = 0; i < nbefore; i++) {
 		if (!strcmp(before[i].name, op->prog)) {
-			fprintf(stderr, "%s: a filter named %s is already attached\n", op->ifname, op->prog);
+			log_err(op->ifname, "a filter named %s is already attached", op->prog);
 			return 1;
 		}
 	}
@@ -179,7 +180,7 @@ static int attach_here(void *arg)
 		xdp_info_rm_pins(op->pin_dir);   /* left by one removed behind our back */
 	xp = xdp_program__create(&opts);
 	if (libxdp_get_error(xp)) {
-		fprintf(stderr, "xennet-xdp: filter: can't load %s from %s: %s\n", op->prog, op->obj,
+		log_err(NULL, "filter: can't load %s from %s: %s", op->prog, op->obj,
 			strerror((int)-libxdp_get_error(xp)));
 		return 1;
 	}
@@ -190,11 +191,11 @@ static int attach_here(void *arg)
 		/* libxdp says EBUSY/EEXIST when it would have to replace a program
 		 * running alone because its dispatcher could not load */
 		if (nbefore > 0 && !before[0].dispatcher && (err == -EBUSY || err == -EEXIST))
-			fprintf(stderr, "%s: can't attach %s: %s is attached already, and libxdp's "
-				"dispatcher, which runs more than one, is unavailable here (%s)\n",
-				op->ifname, op->prog, before[0].name, strerror(-err));
+			log_err(op->ifname, "can't attach %s: %s is attached already, and libxdp's "
+				"dispatcher, which runs more than one, is unavailable here (%s)",
+				op->prog, before[0].name, strerror(-err));
 		else
-			fprintf(stderr, "%s: can't attach %s: %s\n", op->ifname, op->prog, strerror(-err));
+			log_err(op->ifname, "can't attach %s: %s", op->prog, strerror(-err));
 		xdp_program__close(xp);
 		return 1;
 	}
@@ -203,12 +204,12 @@ static int attach_here(void *arg)
 		int derr = xdp_program__detach(xp, idx, XDP_MODE_NATIVE, 0);
 
 		if (derr)
-			fprintf(stderr, "%s: can't pin the maps of %s under %s: %s, and can't detach it "
-				"(%s): remove it with xennet-xdp filter detach %s --prog %s\n", op->ifname,
+			log_err(op->ifname, "can't pin the maps of %s under %s: %s, and can't detach it "
+				"(%s): remove it with xennet-xdp filter detach %s --prog %s",
 				op->prog, op->pin_dir, strerror(-err), strerror(-derr), op->ifname, op->prog);
 		else
-			fprintf(stderr, "%s: can't pin the maps of %s under %s: %s; detached it again\n",
-				op->ifname, op->prog, op->pin_dir, strerror(-err));
+			log_err(op->ifname, "can't pin the maps of %s under %s: %s; detached it again",
+				op->prog, op->pin_dir, strerror(-err));
 		xdp_program__close(xp);
 		return 1;
 	}
@@ -276,18 +277,18 @@ static int detach_here(void *arg)
 	size_t len = 0;
 
 	if (!idx) {
-		fprintf(stderr, "%s: no such interface\n", op->ifname);
+		log_err(op->ifname, "no such interface");
 		return 1;
 	}
 	mp = xdp_multiprog__get_from_ifindex(idx);
 	if (libxdp_get_error(mp) || !mp || !xdp_multiprog__main_prog(mp)) {
-		fprintf(stderr, "%s: no filter is attached\n", op->ifname);
+		log_err(op->ifname, "no filter is attached");
 		return 1;
 	}
 	if (op->all || xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
 		if (!op->all && (!p || strcmp(xdp_program__name(p), op->prog))) {
-			fprintf(stderr, "%s: no filter named '%s' (attached: %s)\n", op->ifname, op->prog,
+			log_err(op->ifname, "no filter named '%s' (attached: %s)", op->prog,
 				p ? xdp_program__name(p) : "none");
 			xdp_multiprog__close(mp);
 			return 1;
@@ -307,7 +308,7 @@ static int detach_here(void *arg)
 			if (!strcmp(xdp_program__name(p), op->prog))
 				break;
 		if (!p) {
-			fprintf(stderr, "%s: no filter named '%s'\n", op->ifname, op->prog);
+			log_err(op->ifname, "no filter named '%s'", op->prog);
 			xdp_multiprog__close(mp);
 			return 1;
 		}
@@ -317,7 +318,7 @@ static int detach_here(void *arg)
 	}
 	xdp_multiprog__close(mp);
 	if (err) {
-		fprintf(stderr, "%s: can't detach: %s\n", op->ifname, strerror(-err));
+		log_err(op->ifname, "can't detach: %s", strerror(-err));
 		return 1;
 	}
 	return 0;
@@ -379,7 +380,7 @@ static void list_one(const char *ifname, const struct runstate *rs)
 	int n = xdp_info_list(ifname, rs->netns, pi, XDP_INFO_MAX);
 
 	if (n < 0) {
-		printf("%s: can't read its XDP programs: %s\n", ifname, strerror(-n));
+		log_err(ifname, "can't read its XDP programs: %s", strerror(-n));
 		return;
 	}
 	if (!n) {
@@ -405,7 +406,7 @@ static int do_list(int argc, char **argv)
 		return 0;
 	}
 	if (runfile_for_each(list_one) < 0) {
-		fprintf(stderr, "xennet-xdp: filter list: can't read %s: %s\n", XENNET_RUN_DIR, strerror(errno));
+		log_err(NULL, "filter list: can't read %s: %s", XENNET_RUN_DIR, strerror(errno));
 		return 1;
 	}
 	return 0;

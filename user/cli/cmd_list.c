@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 #include "common/mac.h"
 #include "xen/plat.h"
 #include "xen/xenbus_state.h"
@@ -63,7 +64,7 @@ int cmd_list(int argc, char **argv)
 	}
 	ents = p->ops->xs_directory(p, XBT_NULL, "device/vif", &num);
 	if (!ents && errno != ENOENT) {
-		fprintf(stderr, "xennet-xdp: list: can't read device/vif from XenStore: %s\n", strerror(errno));
+		log_err(NULL, "list: can't read device/vif from XenStore: %s", strerror(errno));
 		plat_close(p);
 		json_object_put(arr);
 		return 1;

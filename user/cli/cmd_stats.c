@@ -16,6 +16,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 #include "state/runfile.h"
 #include "state/xdp_info.h"
 #include "xennet_bpf.h"
@@ -254,8 +255,8 @@ int cmd_stats(int argc, char **argv)
 		if (!ifname_valid(argv[optind]))
 			return cmd_usage_error("stats", "'%s' is not a valid interface name", argv[optind]);
 		add_name(argv[optind], NULL);
-	} else if (runfile_for_each(add_name) < 0) {
-		fprintf(stderr, "xennet-xdp: stats: can't read %s\n", XENNET_RUN_DIR);
+	} else if ((c = runfile_for_each(add_name)) < 0) {
+		log_err(NULL, "stats: can't read %s: %s", XENNET_RUN_DIR, strerror(-c));
 		return 1;
 	}
 	if (!nnames) {
@@ -275,7 +276,7 @@ int cmd_stats(int argc, char **argv)
 			if (take(names[i], &cur[i]) == 0)
 				continue;
 			if (named) {
-				fprintf(stderr, "%s: no running xennet-xdp instance\n", names[i]);
+				log_err(names[i], "no running xennet-xdp instance");
 				json_object_put(arr);
 				return 1;
 			}

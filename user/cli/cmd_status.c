@@ -11,6 +11,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 #include "state/runfile.h"
 #include "state/xdp_info.h"
 #include "common/xenbus_names.h"
@@ -133,7 +134,7 @@ int cmd_status(int argc, char **argv)
 		if (!ifname_valid(argv[optind]))
 			return cmd_usage_error("status", "'%s' is not a valid interface name", argv[optind]);
 		if (runfile_read_live(argv[optind], &rs) < 0) {
-			fprintf(stderr, "%s: no running xennet-xdp instance\n", argv[optind]);
+			log_err(argv[optind], "no running xennet-xdp instance");
 			json_object_put(out);
 			return 1;
 		}
@@ -142,7 +143,7 @@ int cmd_status(int argc, char **argv)
 	} else {
 		n = runfile_for_each(one);
 		if (n < 0) {
-			fprintf(stderr, "xennet-xdp: status: can't read %s: %s\n", XENNET_RUN_DIR, strerror(-n));
+			log_err(NULL, "status: can't read %s: %s", XENNET_RUN_DIR, strerror(-n));
 			json_object_put(out);
 			return 1;
 		}

@@ -4,17 +4,18 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 #include "common/parse.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "xennet-xdp: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	log_err(NULL, "%s: %s", cmd, msg);
 	return 2;
 }
 

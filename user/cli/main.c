@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 
 static const struct {
 	const char *name;
@@ -39,6 +40,6 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);
-	fprintf(stderr, "xennet-xdp: '%s' is not a command; see xennet-xdp help\n", argv[1]);
+	log_err(NULL, "'%s' is not a command; see xennet-xdp help", argv[1]);
 	return 2;
 }
