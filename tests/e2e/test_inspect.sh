@@ -77,9 +77,17 @@ check "stats --json: ... which is what was sent (plus at most a few ARP)" \
 	eval '[ $((r1 - r0)) -ge $N ] && [ $((r1 - r0)) -le $((N + 4)) ] && [ "$got" = $N ]'
 check "stats --json: xdp counters of xennet_redirect" \
 	sh -c "'$XN' stats $IFN --json | jq -e '.[0].xdp.program == \"xennet_redirect\" and .[0].xdp.redirected > 0 and .[0].xdp.packets >= .[0].xdp.redirected' >/dev/null"
+t0=$(date +%s.%N)
 check "stats --interval: exit 0" eval '"$XN" stats "$IFN" --interval 1 --count 2 --json >"$T/rates"'
+t1=$(date +%s.%N)
 check "stats --interval 1 --count 2: two reports with rates" \
 	sh -c "[ \$(wc -l <$T/rates) = 2 ] && jq -e '.[0].interval_s > 0.5 and (.[0].rates | has(\"rx_pps\") and has(\"tx_bps\"))' $T/rates >/dev/null"
+# the wall clock of each line: within the command's run (the same clock,
+# CLOCK_REALTIME, read by date), and the second line's later than the first
+check "stats --interval --json: each line carries its CLOCK_REALTIME timestamp" \
+	jq -s -e --argjson t0 "$t0" --argjson t1 "$t1" \
+	'length == 2 and (map(.[0].timestamp) | .[0] >= $t0 and .[1] > .[0] and .[1] <= $t1)' "$T/rates"
+check "stats text: a timestamp line" sh -c "'$XN' stats $IFN | grep -Eq '^timestamp [0-9]+\.[0-9]{3}\$'"
 
 # 5. filter errors: one line, non-zero, nothing attached
 printf 'int x;\n' >"$T/empty.c"

@@ -37,6 +37,7 @@ static const struct {
 struct snap {
 	char ifname[16];
 	long pid;
+	double wall;                     /* when: CLOCK_REALTIME, s since the epoch */
 	uint64_t q[NFIELDS];
 	bool xdp_ok;
 	uint64_t xdp[4];                 /* struct xennet_xdp_stats */
@@ -132,6 +133,7 @@ static json_object *to_json(const struct snap *s, const struct snap *prev, doubl
 
 	json_object_object_add(o, "ifname", json_object_new_string(s->ifname));
 	json_object_object_add(o, "pid", json_object_new_int64(s->pid));
+	json_object_object_add(o, "timestamp", json_object_new_double(s->wall));
 	for (size_t i = 0; i < NFIELDS; i++)
 		json_object_object_add(c, fields[i].name, json_object_new_uint64(s->q[i]));
 	json_object_object_add(o, "counters", c);
@@ -171,6 +173,7 @@ static json_object *to_json(const struct snap *s, const struct snap *prev, doubl
 static void to_text(const struct snap *s, const struct snap *prev, double secs)
 {
 	printf("%s (pid %ld) queue 0\n", s->ifname, s->pid);
+	printf("timestamp %.3f\n", s->wall);
 	for (size_t i = 0; i < NFIELDS; i++)
 		printf("%s %llu\n", fields[i].name, (unsigned long long)s->q[i]);
 	if (s->xdp_ok)
@@ -199,11 +202,13 @@ static void add_name(const char *ifname, const struct runstate *rs)
 		snprintf(names[nnames++], sizeof(names[0]), "%s", ifname);
 }
 
-static double now_s(void)
+/* Intervals from CLOCK_MONOTONIC (steady); the timestamp users see from
+ * CLOCK_REALTIME (comparable with other logs). */
+static double now_s(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -269,12 +274,14 @@ int cmd_stats(int argc, char **argv)
 	/* one report without --interval; with it, one per interval (the first
 	 * after the first interval, so that every report has rates) */
 	for (unsigned long round = 0;; round++) {
-		double t = now_s();
+		double t = now_s(CLOCK_MONOTONIC), wall = now_s(CLOCK_REALTIME);
 		json_object *arr = json ? json_object_new_array() : NULL;
 
 		for (int i = 0; i < nnames; i++) {
-			if (take(names[i], &cur[i]) == 0)
+			if (take(names[i], &cur[i]) == 0) {
+				cur[i].wall = wall;
 				continue;
+			}
 			if (named) {
 				log_err(names[i], "no running xennet-xdp instance");
 				json_object_put(arr);

@@ -13,7 +13,9 @@ static const struct {
 	{ "up", cmd_up, "up [--vif N] [--ifname NAME] [--sim SOCKET] [--netns NS] [--poll interrupt|busy] [--timeout S]" },
 	{ "down", cmd_down, "down [--ifname NAME]" },
 	{ "status", cmd_status, "status [IFNAME] [--json]" },
-	{ "stats", cmd_stats, "stats [IFNAME] [--interval S [--count N]] [--json]" },
+	{ "stats", cmd_stats, "stats [IFNAME] [--interval S [--count N]] [--json]\n"
+			      "      (rates: *_pps packets/s, *_bps bits/s, *_ps events/s; timestamp:\n"
+			      "      CLOCK_REALTIME, seconds since the epoch)" },
 	{ "list", cmd_list, "list [--sim SOCKET] [--json]" },
 	{ "filter", cmd_filter, "filter attach IFNAME OBJ [--prog NAME] [--priority N]\n"
 				"  filter detach IFNAME (--prog NAME | --all)\n"
