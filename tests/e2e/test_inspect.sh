@@ -45,19 +45,6 @@ check "bpftool map dump of xennet_stats prints field names" \
 check "every program we load is named xennet_*" sh -c \
 	"bpftool prog show | grep -q 'name xennet_redirect'"
 
-# udp N PORT: N datagrams wire -> guest:PORT, in bursts of N/10 that no
-# queue on the way overflows; prints what the receiver got
-udp() {
-	ing "$TOOLS/udpburst" recv "$2" "$1" 1000 >"$T/udp.$2" &
-	local r=$! i
-	wait_log "$T/udp.$2" ready 5 >/dev/null || return 1
-	for i in $(seq 10); do
-		inw "$TOOLS/udpburst" send $GUEST_IP "$2" $(($1 / 10)) 64 >/dev/null
-		sleep 0.02
-	done
-	wait $r
-	tail -1 "$T/udp.$2" | awk '{ print $2 }'
-}
 stat_json() { "$XN" stats "$IFN" --json | jq -r "$1"; }
 
 # 4. stats: counters match the traffic sent
@@ -144,21 +131,31 @@ else
 		"'$XN' filter list $IFN | grep -q xennet_port_deny && [ ! -e $PIN/xennet_prefix ]"
 fi
 
-# 8. detach restores delivery and removes the pins
+# 8. detach restores delivery; the maps (the rules) stay pinned for the
+# next attach, and --purge removes them
 "$XN" filter detach $IFN --prog xennet_port_deny >"$T/out" 2>&1
-check "filter detach: detached, pins gone" sh -c "grep -q 'detached xennet_port_deny' $T/out && [ ! -e $PIN/xennet_port_deny ]"
+check "filter detach: detached, its maps stay pinned, says so" sh -c \
+	"grep -q 'detached xennet_port_deny; its maps and rules stay under $PIN/xennet_port_deny' $T/out &&
+	 [ -e $PIN/xennet_port_deny/xennet_denyport ]"
 d=$(udp $N 7001)
 check "after detach the denied port receives again ($d of $N)" [ "$d" = $N ]
+"$XN" filter detach $IFN --prog xennet_port_deny --purge >"$T/out" 2>&1
+check "filter detach --purge of a detached filter: its pins go" sh -c \
+	"grep -q 'removed the maps and rules of 1 detached filter' $T/out && [ ! -e $PIN/xennet_port_deny ]"
+"$XN" filter detach $IFN --prog xennet_port_deny --purge >"$T/out" 2>&1; rc=$?
+check "filter detach --purge with nothing left: exit 1, one line" \
+	eval '[ $rc = 1 ] && [ "$(wc -l <"$T/out")" = 1 ] && grep -q "no filter named .xennet_port_deny. is attached or has maps pinned" "$T/out"'
 
 # 8b. a filter removed behind our back (xdp-loader unload) leaves its pins;
-# attaching it again must work, and detach --all clears every filter's pins
+# attaching it again must work, and detach --all --purge clears every
+# filter's pins
 "$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o" >/dev/null 2>&1
 ip netns exec "$GUEST" xdp-loader unload $IFN --all >/dev/null 2>&1
 check "stale pins: attach again after xdp-loader unload" \
 	sh -c "'$XN' filter attach $IFN '$FILT/xennet_port_deny.bpf.o' | grep -q 'attached xennet_port_deny'"
 mkdir -p "$PIN/xennet_gone"
-check "stale pins: detach --all clears every filter's pins" sh -c \
-	"'$XN' filter detach $IFN --all >/dev/null && [ ! -e $PIN/xennet_port_deny ] && [ ! -e $PIN/xennet_gone ] && [ -e $PIN/xennet_stats ]"
+check "stale pins: detach --all --purge clears every filter's pins" sh -c \
+	"'$XN' filter detach $IFN --all --purge >/dev/null && [ ! -e $PIN/xennet_port_deny ] && [ ! -e $PIN/xennet_gone ] && [ -e $PIN/xennet_stats ]"
 "$XN" stats --interval >"$T/out" 2>&1; rc=$?
 check "usage: an option without its value says so" eval '[ $rc = 2 ] && grep -q "option .--interval. needs a value" "$T/out"'
 

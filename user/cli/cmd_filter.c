@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * xennet-xdp filter attach IFNAME OBJ [--prog NAME] [--priority N]
- * xennet-xdp filter detach IFNAME (--prog NAME | --all)
+ * xennet-xdp filter detach IFNAME (--prog NAME | --all) [--purge]
  * xennet-xdp filter list [IFNAME]
+ * xennet-xdp filter rule IFNAME ...   (cmd_rule.c)
  *
  * User XDP programs on the guest-facing interface's ingress (traffic from
  * the backend, before the guest's stack), through libxdp so that they share
  * the interface with anything attached by xdp-loader.  A filter's maps are
- * pinned under /sys/fs/bpf/xennet/IFNAME/PROG/ so that bpftool reaches them
- * by path; `detach` and `down` remove the pins.
+ * pinned under /sys/fs/bpf/xennet/IFNAME/PROG/ so that bpftool and `filter
+ * rule` reach them by path.  The pins outlive `detach`, so that attaching
+ * the filter again keeps its rules; `detach --purge` and `down` remove them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,20 +31,6 @@
 #include "common/netns.h"
 #include "state/runfile.h"
 #include "state/xdp_info.h"
-
-/* ifname must be the guest-facing interface of a running instance. */
-static int ours(const char *ifname, struct runstate *rs)
-{
-	if (!ifname_valid(ifname)) {
-		log_err(NULL, "filter: '%s' is not a valid interface name", ifname);
-		return -1;
-	}
-	if (runfile_read_live(ifname, rs) < 0) {
-		log_err(ifname, "not an interface of a running xennet-xdp instance");
-		return -1;
-	}
-	return 0;
-}
 
 /* A program name becomes a directory under the pins: [A-Za-z0-9_], 1..63. */
 static bool valid_prog_name(const char *s)
@@ -119,37 +107,78 @@ struct attach_op {
 	int prio_used;
 };
 
-static void unpin_all(struct bpf_object *o, const char *dir)
+/* A filter's maps are pinned by name under its directory and outlive a
+ * detach (only --purge and `down` remove them): attaching it again reuses
+ * them, so its rules stay.  Each pinned map must have the layout the
+ * object declares, or the attach is refused: the program would read
+ * another struct than its own. */
+static int reuse_pins(struct bpf_object *o, const char *ifname, const char *prog, const char *dir)
 {
 	struct bpf_map *m;
 	char path[256];
 
 	bpf_object__for_each_map(m, o) {
+		struct bpf_map_info info = { 0 };
+		__u32 len = sizeof(info);
+		int fd, err = 0;
+
+		if (bpf_map__is_internal(m))
+			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
-		unlink(path);
+		fd = bpf_obj_get(path);
+		if (fd < 0 && errno == ENOENT)
+			continue;
+		if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) < 0) {
+			log_err(ifname, "can't open the pinned map %s: %s", path, strerror(errno));
+			err = -1;
+		} else if (info.type != bpf_map__type(m) || info.key_size != bpf_map__key_size(m) ||
+			   info.value_size != bpf_map__value_size(m) ||
+			   info.max_entries != bpf_map__max_entries(m) || info.map_flags != bpf_map__map_flags(m)) {
+			log_err(ifname, "the pinned map %s is not the one %s declares (type, sizes, entries or "
+				"flags differ): remove it with its rules by xennet-xdp filter detach %s --prog %s "
+				"--purge", path, prog, ifname, prog);
+			err = -1;
+		} else if ((err = bpf_map__reuse_fd(m, fd)) < 0) {
+			log_err(ifname, "can't reuse the pinned map %s: %s", path, strerror(-err));
+		}
+		if (fd >= 0)
+			close(fd);
+		if (err)
+			return -1;
 	}
-	rmdir(dir);
+	return 0;
 }
 
+/* Pin the maps that are not pinned yet (those reused are); on failure,
+ * unpin what this call pinned. */
 static int pin_maps(struct xdp_program *xp, const char *dir)
 {
 	struct bpf_object *o = xdp_program__bpf_obj(xp);
-	struct bpf_map *m;
+	struct bpf_map *m, *done;
 	char path[256];
+	struct stat st;
 
 	if (!o)
 		return 0;
 	mkdir("/sys/fs/bpf/xennet", 0700);
-	if (mkdir(dir, 0700) < 0)
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
 	bpf_object__for_each_map(m, o) {
 		if (bpf_map__is_internal(m))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, bpf_map__name(m));
+		if (stat(path, &st) == 0)
+			continue;
 		if (bpf_map__pin(m, path) < 0) {
 			int err = -errno;
 
-			unpin_all(o, dir);
+			bpf_object__for_each_map(done, o) {
+				if (done == m)
+					break;
+				if (bpf_map__is_pinned(done))
+					bpf_map__unpin(done, NULL);
+			}
+			rmdir(dir);    /* only if it is empty */
 			return err;
 		}
 	}
@@ -176,12 +205,15 @@ static int attach_here(void *arg)
 			return 1;
 		}
 	}
-	if (stat(op->pin_dir, &st) == 0)
-		xdp_info_rm_pins(op->pin_dir);   /* left by one removed behind our back */
 	xp = xdp_program__create(&opts);
 	if (libxdp_get_error(xp)) {
 		log_err(NULL, "filter: can't load %s from %s: %s", op->prog, op->obj,
 			strerror((int)-libxdp_get_error(xp)));
+		return 1;
+	}
+	if (stat(op->pin_dir, &st) == 0 &&
+	    reuse_pins(xdp_program__bpf_obj(xp), op->ifname, op->prog, op->pin_dir) < 0) {
+		xdp_program__close(xp);
 		return 1;
 	}
 	if (op->prio >= 0)
@@ -250,7 +282,7 @@ static int do_attach(int argc, char **argv)
 		return cmd_usage_error("filter attach", "usage: filter attach IFNAME OBJ [--prog NAME] [--priority N]");
 	op.ifname = argv[optind];
 	op.obj = argv[optind + 1];
-	if (ours(op.ifname, &rs) < 0 || check_object(op.obj, op.prog, name, sizeof(name)) < 0)
+	if (cmd_instance("filter", op.ifname, &rs) < 0 || check_object(op.obj, op.prog, name, sizeof(name)) < 0)
 		return 1;
 	op.prog = name;
 	xdp_info_filter_dir(op.pin_dir, sizeof(op.pin_dir), op.ifname, op.prog);
@@ -263,9 +295,9 @@ static int do_attach(int argc, char **argv)
 
 struct detach_op {
 	const char *ifname, *prog;
-	bool all;
+	bool all, purge;
+	bool none;              /* --purge, and nothing of that name attached */
 	char names[256];
-	int n;
 };
 
 static int detach_here(void *arg)
@@ -282,16 +314,22 @@ static int detach_here(void *arg)
 	}
 	mp = xdp_multiprog__get_from_ifindex(idx);
 	if (libxdp_get_error(mp) || !mp || !xdp_multiprog__main_prog(mp)) {
-		log_err(op->ifname, "no filter is attached");
-		return 1;
+		if (!libxdp_get_error(mp))
+			xdp_multiprog__close(mp);
+		op->none = op->purge;   /* its maps may still be pinned */
+		if (!op->purge)
+			log_err(op->ifname, "no filter is attached");
+		return op->purge ? 0 : 1;
 	}
 	if (op->all || xdp_multiprog__is_legacy(mp)) {
 		p = xdp_multiprog__main_prog(mp);
 		if (!op->all && (!p || strcmp(xdp_program__name(p), op->prog))) {
-			log_err(op->ifname, "no filter named '%s' (attached: %s)", op->prog,
-				p ? xdp_program__name(p) : "none");
+			op->none = op->purge;
+			if (!op->purge)
+				log_err(op->ifname, "no filter named '%s' (attached: %s)", op->prog,
+					p ? xdp_program__name(p) : "none");
 			xdp_multiprog__close(mp);
-			return 1;
+			return op->purge ? 0 : 1;
 		}
 		/* the names, for the pins */
 		if (xdp_multiprog__is_legacy(mp))
@@ -302,19 +340,19 @@ static int detach_here(void *arg)
 							sizeof(op->names) - len : 0, "%s%s",
 							len ? " " : "", xdp_program__name(p));
 		err = xdp_multiprog__detach(mp);
-		op->n = 1;
 	} else {
 		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp))
 			if (!strcmp(xdp_program__name(p), op->prog))
 				break;
 		if (!p) {
-			log_err(op->ifname, "no filter named '%s'", op->prog);
+			op->none = op->purge;
+			if (!op->purge)
+				log_err(op->ifname, "no filter named '%s'", op->prog);
 			xdp_multiprog__close(mp);
-			return 1;
+			return op->purge ? 0 : 1;
 		}
 		snprintf(op->names, sizeof(op->names), "%s", op->prog);
 		err = xdp_program__detach(p, idx, xdp_multiprog__attach_mode(mp), 0);
-		op->n = 1;
 	}
 	xdp_multiprog__close(mp);
 	if (err) {
@@ -324,12 +362,12 @@ static int detach_here(void *arg)
 	return 0;
 }
 
-/* Every filter's pins below the interface's directory (ours stay). */
+/* Every filter's pins below the interface's directory (ours stay);
+ * counts the directories removed. */
 static void remove_filter_pins(const char *prog, const char *dir, void *arg)
 {
-	(void)arg;
-	if (valid_prog_name(prog))
-		xdp_info_rm_pins(dir);
+	if (valid_prog_name(prog) && xdp_info_rm_pins(dir) > 0)
+		(*(int *)arg)++;
 }
 
 static int do_detach(int argc, char **argv)
@@ -337,40 +375,62 @@ static int do_detach(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "prog", required_argument, NULL, 'p' },
 		{ "all", no_argument, NULL, 'a' },
+		{ "purge", no_argument, NULL, 'x' },
 		{ 0 },
 	};
 	struct detach_op op = { 0 };
 	struct runstate rs;
+	struct stat st;
 	char dir[160];
-	int c;
+	int c, removed = 0;
 
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		if (c == 'p')
 			op.prog = optarg;
 		else if (c == 'a')
 			op.all = true;
+		else if (c == 'x')
+			op.purge = true;
 		else
 			return cmd_option_error("filter detach", argv, c);
 	}
 	if (argc - optind != 1 || !op.prog == !op.all)
-		return cmd_usage_error("filter detach", "usage: filter detach IFNAME (--prog NAME | --all)");
+		return cmd_usage_error("filter detach", "usage: filter detach IFNAME (--prog NAME | --all) [--purge]");
 	if (op.prog && !valid_prog_name(op.prog))
 		return cmd_usage_error("filter detach", "--prog: '%s' is not 1-63 of A-Z a-z 0-9 _", op.prog);
 	op.ifname = argv[optind];
-	if (ours(op.ifname, &rs) < 0)
+	if (cmd_instance("filter", op.ifname, &rs) < 0)
 		return 1;
 	if (in_instance_ns(&rs, op.ifname, detach_here, &op) != 0)
 		return 1;
 	for (char *save = NULL, *n = strtok_r(op.names, " ", &save); n; n = strtok_r(NULL, " ", &save)) {
-		if (valid_prog_name(n)) {
-			xdp_info_filter_dir(dir, sizeof(dir), op.ifname, n);
-			xdp_info_rm_pins(dir);
-		}
-		printf("%s: detached %s\n", op.ifname, n);
+		xdp_info_filter_dir(dir, sizeof(dir), op.ifname, n);
+		if (!valid_prog_name(n) || stat(dir, &st) < 0)
+			printf("%s: detached %s\n", op.ifname, n);
+		else if (op.purge && xdp_info_rm_pins(dir) > 0)
+			printf("%s: detached %s and removed its maps and rules\n", op.ifname, n);
+		else
+			printf("%s: detached %s; its maps and rules stay under %s for the next attach "
+			       "(--purge removes them)\n", op.ifname, n, dir);
 	}
-	if (op.all)
-		/* those of filters removed behind our back too */
-		xdp_info_for_each_filter(op.ifname, remove_filter_pins, NULL);
+	/* --purge: the pins of filters detached before, or removed behind our
+	 * back, go too */
+	if (op.purge && op.all)
+		xdp_info_for_each_filter(op.ifname, remove_filter_pins, &removed);
+	else if (op.purge && op.none) {
+		xdp_info_filter_dir(dir, sizeof(dir), op.ifname, op.prog);
+		removed = xdp_info_rm_pins(dir) > 0;
+	}
+	if (op.none && !removed) {
+		if (op.prog)
+			log_err(op.ifname, "no filter named '%s' is attached or has maps pinned", op.prog);
+		else
+			log_err(op.ifname, "no filter is attached or has maps pinned");
+		return 1;
+	}
+	if (removed)
+		printf("%s: removed the maps and rules of %d detached filter%s\n", op.ifname, removed,
+		       removed == 1 ? "" : "s");
 	return 0;
 }
 
@@ -400,7 +460,7 @@ static int do_list(int argc, char **argv)
 	if (argc > 2)
 		return cmd_usage_error("filter list", "usage: filter list [IFNAME]");
 	if (argc == 2) {
-		if (ours(argv[1], &rs) < 0)
+		if (cmd_instance("filter", argv[1], &rs) < 0)
 			return 1;
 		list_one(argv[1], &rs);
 		return 0;
@@ -417,7 +477,7 @@ int cmd_filter(int argc, char **argv)
 	xdp_info_quiet_libs();
 	opterr = 0;
 	if (argc < 2)
-		return cmd_usage_error("filter", "usage: filter attach|detach|list ...");
+		return cmd_usage_error("filter", "usage: filter attach|detach|list|rule ...");
 	optind = 2;
 	if (!strcmp(argv[1], "attach"))
 		return do_attach(argc, argv);
@@ -425,5 +485,7 @@ int cmd_filter(int argc, char **argv)
 		return do_detach(argc, argv);
 	if (!strcmp(argv[1], "list"))
 		return do_list(argc - 1, argv + 1);
-	return cmd_usage_error("filter", "'%s' is not attach, detach or list", argv[1]);
+	if (!strcmp(argv[1], "rule"))
+		return cmd_filter_rule(argc - 1, argv + 1);
+	return cmd_usage_error("filter", "'%s' is not attach, detach, list or rule", argv[1]);
 }

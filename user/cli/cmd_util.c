@@ -6,6 +6,7 @@
 #include "cli/cmd.h"
 #include "common/log.h"
 #include "common/parse.h"
+#include "state/runfile.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
@@ -35,4 +36,17 @@ int cmd_option_error(const char *cmd, char **argv, int c)
 	if (optopt)
 		return cmd_usage_error(cmd, "unknown option '-%c'", optopt);
 	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+int cmd_instance(const char *cmd, const char *ifname, struct runstate *rs)
+{
+	if (!ifname_valid(ifname)) {
+		cmd_usage_error(cmd, "'%s' is not a valid interface name", ifname);
+		return -1;
+	}
+	if (runfile_read_live(ifname, rs) < 0) {
+		log_err(ifname, "not an interface of a running xennet-xdp instance");
+		return -1;
+	}
+	return 0;
 }

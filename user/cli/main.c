@@ -18,8 +18,12 @@ static const struct {
 			      "      CLOCK_REALTIME, seconds since the epoch)" },
 	{ "list", cmd_list, "list [--sim SOCKET] [--json]" },
 	{ "filter", cmd_filter, "filter attach IFNAME OBJ [--prog NAME] [--priority N]\n"
-				"  filter detach IFNAME (--prog NAME | --all)\n"
-				"  filter list [IFNAME]" },
+				"  filter detach IFNAME (--prog NAME | --all) [--purge]\n"
+				"  filter list [IFNAME]\n"
+				"  filter rule IFNAME port add|del PORT[/tcp|/udp] | port list\n"
+				"  filter rule IFNAME prefix add PREFIX [deny|allow] | prefix del PREFIX | prefix list\n"
+				"  filter rule IFNAME ratelimit set RATE[/s] [burst N] | ratelimit del | ratelimit list\n"
+				"      (rule: [--prog NAME] [--json])" },
 };
 
 static void usage(FILE *f)
