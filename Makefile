@@ -3,7 +3,10 @@ CC      ?= gcc
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 B       := build
+# the one place the version is said (debian/changelog must agree: make test checks)
+VERSION := 0.1.0
 PREFIX  ?= /usr/local
+FILTERDIR ?= $(PREFIX)/lib/xennet-xdp/filters
 
 PKGS    := xenstore xengnttab xenevtchn libbpf libxdp libnl-route-3.0 json-c
 CFLAGS  ?= -O2 -g
@@ -74,6 +77,16 @@ $(B)/%.skel.h: $(B)/%.bpf.o
 $(B)/%.o: %.c | deps-ok $(SKELS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# what the binaries say about themselves (--version, the man page, where the
+# completion finds installed filters): main.o is rebuilt when it changes
+BUILD_INFO = $(VERSION) $(FILTERDIR) $(shell pkg-config --modversion libxdp 2>/dev/null)
+$(B)/build-info: FORCE | deps-ok
+	@mkdir -p $(B); echo '$(BUILD_INFO)' | cmp -s - $@ || echo '$(BUILD_INFO)' > $@
+$(B)/user/cli/main.o $(B)/user/simback/main.o: $(B)/build-info
+$(B)/user/cli/main.o $(B)/user/simback/main.o: CFLAGS += -DXENNET_VERSION='"$(word 1,$(BUILD_INFO))"' \
+	-DXENNET_FILTER_DIR='"$(word 2,$(BUILD_INFO))"' -DXENNET_LIBXDP_VERSION='"$(word 3,$(BUILD_INFO))"'
+.PHONY: FORCE
 
 $(B)/libcommon.a: $(COMMON_OBJS)
 	$(AR) rcs $@ $^

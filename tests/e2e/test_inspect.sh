@@ -94,6 +94,28 @@ err_case "no such program" "no XDP program named 'nope'" attach $IFN "$FILT/xenn
 err_case "not our interface" "lo: not an interface of a running xennet-xdp instance" attach lo "$FILT/xennet_port_deny.bpf.o"
 err_case "detach with none attached" "no filter is attached" detach $IFN --all
 err_case "bad usage" "usage: filter detach" detach $IFN
+# a program the verifier rejects: the error line, then the verifier's log
+# (as xdp-loader shows it); -v shows libbpf's own messages as well
+cat >"$T/bad.c" <<'EOF'
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("xdp") int xennet_bad(struct xdp_md *ctx)
+{
+	unsigned char *p = (void *)(long)ctx->data;
+	return p[100] ? XDP_DROP : XDP_PASS;   /* no bounds check */
+}
+char LICENSE[] SEC("license") = "GPL";
+EOF
+clang -target bpf -O2 -g -I/usr/include/$(uname -m)-linux-gnu -c "$T/bad.c" -o "$T/bad.o"
+"$XN" filter attach $IFN "$T/bad.o" >"$T/out" 2>&1; rc=$?
+check "a rejected program: exit 1, the error, then the verifier's log" eval \
+	'[ $rc = 1 ] && head -1 "$T/out" | grep -q "^$IFN: can.t attach xennet_bad: " &&
+	 grep -q "^$IFN: .*BEGIN PROG LOAD LOG" "$T/out" && grep -q "^$IFN: .*invalid access to packet" "$T/out"' ||
+	cat "$T/out"
+check "a rejected program: nothing attached, no pins" sh -c \
+	"! ip netns exec $GUEST ip link show $IFN | grep -q xdp && [ ! -e $PIN/xennet_bad ]"
+"$XN" -v filter attach $IFN "$T/noprog.o" >"$T/out" 2>&1
+check "-v: libbpf's messages too, as 'xennet-xdp: libbpf: ...'" grep -q "^xennet-xdp: libbpf: " "$T/out"
 
 # 6. the port filter: exactly the denied packets are dropped
 "$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o" --priority 10 >"$T/out" 2>&1

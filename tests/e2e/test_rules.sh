@@ -39,8 +39,8 @@ fstat() { "$XN" stats $IFN --json | jq -r "[.[0].filters[] | select(.program == 
 rc_one "port list with no filter" 1 "no filter has xennet_denyport pinned under $PIN" R port list
 rc_one "not a running instance" 1 "lo: not an interface of a running xennet-xdp instance" \
 	"$XN" filter rule lo port list
-rc_one "no such rule command" 2 "'port frob' is not a rule command" R port frob
-rc_one "too few words" 2 "usage: filter rule IFNAME" "$XN" filter rule $IFN port
+rc_one "no such rule command" 2 "filter rule xennet0 port: 'frob' is not one of: add, del, list" R port frob
+rc_one "too few words" 2 "filter rule xennet0 port: which one? add, del, list" "$XN" filter rule $IFN port
 
 # ---- xennet_port_deny ---------------------------------------------------
 attach xennet_port_deny || fail "attach xennet_port_deny"
@@ -50,8 +50,8 @@ rc_one "port add of a rule that is there" 1 "xennet_port_deny already denies 700
 rc_one "port add 7003/tcp again (the bare 7003 added it)" 1 "already denies 7003/tcp" R port add 7003/tcp
 rc_one "port add 70000/udp" 2 "'70000/udp' is not a port" R port add 70000/udp
 rc_one "port add 53/icmp" 2 "'53/icmp': the protocol is tcp or udp" R port add 53/icmp
-rc_one "port add without a port" 2 "usage: filter rule IFNAME port add" R port add
-rc_one "port add with --json" 2 "--json is for list" R port add 53 --json
+rc_one "port add without a port" 2 "filter rule: missing PORT" R port add
+rc_one "port add with --json" 2 "filter rule: unknown option '--json'" R port add 53 --json
 R port list --json >"$T/list.json"
 check "port list --json: the three rules, sorted, no hits yet" jqe \
 	'.ifname == "xennet0" and .filter == "xennet_port_deny" and
@@ -98,8 +98,7 @@ rc_one "host bits set" 2 "'10.1.2.3/8' has bits set beyond /8 (the prefix is 10.
 rc_one "a prefix length too long" 2 "the prefix length is 0..32" R prefix add 10.0.0.0/33
 rc_one "an IPv4-mapped IPv6 prefix" 2 "is IPv4-mapped" R prefix add ::ffff:198.18.0.0/112
 rc_one "not a prefix" 2 "'nonsense' is not an IPv4 or IPv6 prefix" R prefix add nonsense
-rc_one "a word that is not deny or allow" 2 "usage: filter rule IFNAME prefix add PREFIX \[deny|allow\]" \
-	R prefix add 10.0.0.0/8 maybe
+rc_one "a word that is not deny or allow" 2 "'maybe' is not deny or allow" R prefix add 10.0.0.0/8 maybe
 R prefix list --json >"$T/list.json"
 check "prefix list --json: both families, action deny" jqe \
 	'.mode == "deny" and ([.rules[] | "\(.family) \(.prefix) \(.action)"] ==
@@ -150,7 +149,7 @@ rc_one "ratelimit del with no limit" 1 "xennet_ratelimit has no limit to remove"
 rc_one "a rate of 0" 2 "'0/s' is not a rate" R ratelimit set 0/s
 rc_one "a rate per minute" 2 "'10/m' is not a rate" R ratelimit set 10/m
 rc_one "a burst of 0" 2 "'0' is not a burst" R ratelimit set 10/s burst 0
-rc_one "burst without its number" 2 "usage: filter rule IFNAME ratelimit set" R ratelimit set 10/s burst
+rc_one "burst without its number" 2 "'burst' needs a value" R ratelimit set 10/s burst
 check "ratelimit set 1/s burst 5" R ratelimit set 1/s burst 5
 check "ratelimit list --json: 1/s burst 5" sh -c \
 	"'$XN' filter rule $IFN ratelimit list -j | jq -e '.rules == [{\"rate_pps\": 1, \"burst\": 5}]' >/dev/null"

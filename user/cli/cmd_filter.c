@@ -14,7 +14,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -218,6 +217,7 @@ static int attach_here(void *arg)
 	}
 	if (op->prio >= 0)
 		xdp_program__set_run_prio(xp, (unsigned int)op->prio);
+	xdp_info_verifier_log(NULL, NULL);
 	err = xdp_program__attach(xp, idx, XDP_MODE_NATIVE, 0);
 	if (err) {
 		/* libxdp says EBUSY/EEXIST when it would have to replace a program
@@ -228,6 +228,8 @@ static int attach_here(void *arg)
 				op->prog, before[0].name, strerror(-err));
 		else
 			log_err(op->ifname, "can't attach %s: %s", op->prog, strerror(-err));
+		/* a program the verifier rejected: its log says why */
+		xdp_info_verifier_log(op->ifname, op->prog);
 		xdp_program__close(xp);
 		return 1;
 	}
@@ -251,38 +253,20 @@ static int attach_here(void *arg)
 	return 0;
 }
 
-static int do_attach(int argc, char **argv)
+struct attach_cfg {
+	const char *ifname, *obj, *prog;
+	unsigned long prio;          /* OPT_UNSET: the object's own */
+};
+
+static int run_attach(void *arg)
 {
-	static const struct option opts[] = {
-		{ "prog", required_argument, NULL, 'p' },
-		{ "priority", required_argument, NULL, 'P' },
-		{ 0 },
-	};
-	struct attach_op op = { .prio = -1 };
+	const struct attach_cfg *c = arg;
+	struct attach_op op = { .ifname = c->ifname, .obj = c->obj,
+				.prio = c->prio == OPT_UNSET ? -1 : (long)c->prio };
 	struct runstate rs;
 	char name[64];
-	unsigned long v;
-	int c;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'p':
-			op.prog = optarg;
-			break;
-		case 'P':
-			if (cmd_parse_uint("filter attach", "--priority", optarg, 1000, &v))
-				return 2;
-			op.prio = (long)v;
-			break;
-		default:
-			return cmd_option_error("filter attach", argv, c);
-		}
-	}
-	if (argc - optind != 2)
-		return cmd_usage_error("filter attach", "usage: filter attach IFNAME OBJ [--prog NAME] [--priority N]");
-	op.ifname = argv[optind];
-	op.obj = argv[optind + 1];
-	if (cmd_instance("filter", op.ifname, &rs) < 0 || check_object(op.obj, op.prog, name, sizeof(name)) < 0)
+	if (cmd_instance("filter", op.ifname, &rs) < 0 || check_object(op.obj, c->prog, name, sizeof(name)) < 0)
 		return 1;
 	op.prog = name;
 	xdp_info_filter_dir(op.pin_dir, sizeof(op.pin_dir), op.ifname, op.prog);
@@ -370,35 +354,25 @@ static void remove_filter_pins(const char *prog, const char *dir, void *arg)
 		(*(int *)arg)++;
 }
 
-static int do_detach(int argc, char **argv)
+struct detach_cfg {
+	const char *ifname, *prog;
+	bool all, purge;
+};
+
+static int run_detach(void *arg)
 {
-	static const struct option opts[] = {
-		{ "prog", required_argument, NULL, 'p' },
-		{ "all", no_argument, NULL, 'a' },
-		{ "purge", no_argument, NULL, 'x' },
-		{ 0 },
-	};
-	struct detach_op op = { 0 };
+	const struct detach_cfg *c = arg;
+	struct detach_op op = { .prog = c->prog, .all = c->all, .purge = c->purge };
 	struct runstate rs;
 	struct stat st;
 	char dir[160];
-	int c, removed = 0;
+	int removed = 0;
 
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 'p')
-			op.prog = optarg;
-		else if (c == 'a')
-			op.all = true;
-		else if (c == 'x')
-			op.purge = true;
-		else
-			return cmd_option_error("filter detach", argv, c);
-	}
-	if (argc - optind != 1 || !op.prog == !op.all)
+	if (!op.prog == !op.all)
 		return cmd_usage_error("filter detach", "usage: filter detach IFNAME (--prog NAME | --all) [--purge]");
 	if (op.prog && !valid_prog_name(op.prog))
 		return cmd_usage_error("filter detach", "--prog: '%s' is not 1-63 of A-Z a-z 0-9 _", op.prog);
-	op.ifname = argv[optind];
+	op.ifname = c->ifname;
 	if (cmd_instance("filter", op.ifname, &rs) < 0)
 		return 1;
 	if (in_instance_ns(&rs, op.ifname, detach_here, &op) != 0)
@@ -453,39 +427,76 @@ static void list_one(const char *ifname, const struct runstate *rs)
 		       pi[i].chain, pi[i].dispatcher ? "" : "  (alone: no dispatcher)");
 }
 
-static int do_list(int argc, char **argv)
-{
-	struct runstate rs;
+struct list_cfg {
+	const char *ifname;
+};
 
-	if (argc > 2)
-		return cmd_usage_error("filter list", "usage: filter list [IFNAME]");
-	if (argc == 2) {
-		if (cmd_instance("filter", argv[1], &rs) < 0)
+static int run_list(void *arg)
+{
+	const struct list_cfg *c = arg;
+	struct runstate rs;
+	int n;
+
+	if (c->ifname) {
+		if (cmd_instance("filter", c->ifname, &rs) < 0)
 			return 1;
-		list_one(argv[1], &rs);
+		list_one(c->ifname, &rs);
 		return 0;
 	}
-	if (runfile_for_each(list_one) < 0) {
-		log_err(NULL, "filter list: can't read %s: %s", XENNET_RUN_DIR, strerror(errno));
+	n = runfile_for_each(list_one);
+	if (n < 0) {
+		log_err(NULL, "filter list: can't read %s: %s", runfile_dir(), strerror(-n));
 		return 1;
 	}
 	return 0;
 }
 
-int cmd_filter(int argc, char **argv)
-{
-	xdp_info_quiet_libs();
-	opterr = 0;
-	if (argc < 2)
-		return cmd_usage_error("filter", "usage: filter attach|detach|list|rule ...");
-	optind = 2;
-	if (!strcmp(argv[1], "attach"))
-		return do_attach(argc, argv);
-	if (!strcmp(argv[1], "detach"))
-		return do_detach(argc, argv);
-	if (!strcmp(argv[1], "list"))
-		return do_list(argc - 1, argv + 1);
-	if (!strcmp(argv[1], "rule"))
-		return cmd_filter_rule(argc - 1, argv + 1);
-	return cmd_usage_error("filter", "'%s' is not attach, detach, list or rule", argv[1]);
-}
+#define A(f) offsetof(struct attach_cfg, f)
+static const struct opt attach_opts[] = {
+	POSITIONAL("IFNAME", OPT_IFNAME, A(ifname), "a running instance's interface",
+		   .comp = COMP_INSTANCE),
+	POSITIONAL("OBJ", OPT_STRING, A(obj), "the BPF object file with the XDP program", .comp = COMP_OBJECT),
+	OPT("prog", 0, OPT_STRING, A(prog), "NAME", "the XDP program in OBJ (default: its first)"),
+	OPT("priority", 0, OPT_UINT, A(prio), "N", "run priority in libxdp's dispatcher, lowest first "
+	  "(default: the object's XDP_RUN_CONFIG, else 50)", .max = 1000),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_filter_attach_def = OPT_CMD(
+	"filter attach", "Attach an XDP program to IFNAME's ingress (the traffic from the backend).",
+	"Through libxdp, so that it shares the interface with what xdp-loader attaches; several "
+	"filters run in libxdp's dispatcher in priority order, each one's chain-call actions deciding "
+	"whether the next runs (where the kernel refuses the dispatcher, one filter runs alone and a "
+	"second attach fails saying so). The program's maps are pinned under "
+	"/sys/fs/bpf/xennet/IFNAME/PROG/, for bpftool and filter rule; if they are pinned already "
+	"(the filter was detached, or removed by another tool), they are reused by name, so that the "
+	"filter keeps its rules; a pinned map whose type, sizes, entries or flags differ from what OBJ "
+	"declares is refused. A program the kernel rejects is followed by the verifier's log.",
+	attach_opts, sizeof(struct attach_cfg), run_attach);
+
+#define D(f) offsetof(struct detach_cfg, f)
+static const struct opt detach_opts[] = {
+	POSITIONAL("IFNAME", OPT_IFNAME, D(ifname), "a running instance's interface",
+		   .comp = COMP_INSTANCE),
+	OPT("prog", 0, OPT_STRING, D(prog), "NAME", "the filter to detach", .comp = COMP_PROG),
+	OPT("all", 0, OPT_FLAG, D(all), NULL, "detach every XDP program on IFNAME (ours and others')"),
+	OPT("purge", 0, OPT_FLAG, D(purge), NULL, "remove the filter's pinned maps, and so its rules, too"),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_filter_detach_def = OPT_CMD(
+	"filter detach", "Detach a filter (--prog NAME) or every XDP program (--all) from IFNAME.",
+	"The filter's maps stay pinned, so that attaching it again keeps its rules; --purge removes "
+	"them (also those of a filter detached before, or removed by another tool), as down does.",
+	detach_opts, sizeof(struct detach_cfg), run_detach);
+
+#define L(f) offsetof(struct list_cfg, f)
+static const struct opt list_opts[] = {
+	POSITIONAL_OPTIONAL("IFNAME", OPT_IFNAME, L(ifname), "the instance (default: every running one)", .comp = COMP_INSTANCE),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_filter_list_def = OPT_CMD(
+	"filter list", "List the XDP programs on IFNAME's ingress, in run order.",
+	"With their priority, id, attach mode and chain-call actions; xdp-loader status shows the same.",
+	list_opts, sizeof(struct list_cfg), run_list);

@@ -8,7 +8,7 @@
  * xennet-xdp filter rule IFNAME ratelimit set RATE[/s] [burst N]
  * xennet-xdp filter rule IFNAME ratelimit del
  * xennet-xdp filter rule IFNAME ratelimit list
- *   (each with [--prog NAME] [--json])
+ *   (each with [--prog NAME]; list with [--json])
  *
  * The rules of the example filters, by name, in their maps pinned under
  * /sys/fs/bpf/xennet/IFNAME/PROG/: the deny-list of xennet_port_deny, the
@@ -20,7 +20,6 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,18 +34,17 @@
 #include "state/xdp_info.h"
 
 #define CMD "filter rule"
-#define USAGE "usage: filter rule IFNAME port add|del PORT[/tcp|/udp] | port list | " \
-	      "prefix add PREFIX [deny|allow] | prefix del PREFIX | prefix list | " \
-	      "ratelimit set RATE[/s] [burst N] | ratelimit del | ratelimit list [--prog NAME] [--json]"
 
-/* One rule command: the interface, the filter whose maps it edits, the
- * words after the verb, and how to print. */
+/* One rule command: what the option table fills (the interface, the
+ * filter asked for, the rule's words, how to print), and the filter whose
+ * maps it edits. */
 struct rule_cmd {
 	const char *ifname, *prog_want;
-	char prog[64], dir[256];
-	char **args;
-	int nargs;
+	const char *arg;             /* PORT, PREFIX or RATE */
+	int action;                  /* prefix add: 0 deny, 1 allow, -1 the list's */
+	const char *burst;           /* ratelimit set: NULL, the rate */
 	bool json;
+	char prog[64], dir[256];
 };
 
 /* Open map m of the filter that has it (rc->prog, rc->dir set by the first
@@ -113,9 +111,7 @@ static int port_change(struct rule_cmd *rc, bool add)
 	struct port_spec ps;
 	int fd, err = 0, gone = 0;
 
-	if (rc->nargs != 1)
-		return cmd_usage_error(CMD, "usage: filter rule IFNAME port %s PORT[/tcp|/udp]", add ? "add" : "del");
-	if (rulespec_port(rc->args[0], &ps, why, sizeof(why)) < 0)
+	if (rulespec_port(rc->arg, &ps, why, sizeof(why)) < 0)
 		return cmd_usage_error(CMD, "%s", why);
 	fd = open_map(rc, FM_DENYPORT);
 	if (fd < 0)
@@ -163,8 +159,6 @@ static int port_list(struct rule_cmd *rc)
 	struct fm_port_rule *r = NULL;
 	int fd, n;
 
-	if (rc->nargs)
-		return cmd_usage_error(CMD, "usage: filter rule IFNAME port list");
 	fd = open_map(rc, FM_DENYPORT);
 	if (fd < 0)
 		return 1;
@@ -243,10 +237,7 @@ static int prefix_add(struct rule_cmd *rc)
 	uint32_t mode, want;
 	int n4, n6, err, fd;
 
-	if (rc->nargs < 1 || rc->nargs > 2 ||
-	    (rc->nargs == 2 && strcmp(rc->args[1], "deny") && strcmp(rc->args[1], "allow")))
-		return cmd_usage_error(CMD, "usage: filter rule IFNAME prefix add PREFIX [deny|allow]");
-	if (rulespec_prefix(rc->args[0], &p, why, sizeof(why)) < 0)
+	if (rulespec_prefix(rc->arg, &p, why, sizeof(why)) < 0)
 		return cmd_usage_error(CMD, "%s", why);
 	rulespec_prefix_format(&p, text, sizeof(text));
 	if (pfx_open(rc, &m) < 0)
@@ -260,7 +251,7 @@ static int prefix_add(struct rule_cmd *rc)
 	}
 	/* the filter has one action for the whole list: a rule's word must be
 	 * the list's, unless the list is empty and the word sets it */
-	want = rc->nargs == 2 ? (!strcmp(rc->args[1], "allow") ? FM_PFX_ALLOW : FM_PFX_DENY) : mode;
+	want = rc->action < 0 ? mode : rc->action == 1 ? FM_PFX_ALLOW : FM_PFX_DENY;
 	if (want != mode && n4 + n6 > 0) {
 		log_err(rc->ifname, "%s is %s-list of %d prefix%s: an %s rule can't join it (one action for "
 			"the whole list; remove them first)", rc->prog, mode == FM_PFX_ALLOW ? "an allow" : "a deny",
@@ -299,9 +290,7 @@ static int prefix_del(struct rule_cmd *rc)
 	uint32_t mode;
 	int err;
 
-	if (rc->nargs != 1)
-		return cmd_usage_error(CMD, "usage: filter rule IFNAME prefix del PREFIX");
-	if (rulespec_prefix(rc->args[0], &p, why, sizeof(why)) < 0)
+	if (rulespec_prefix(rc->arg, &p, why, sizeof(why)) < 0)
 		return cmd_usage_error(CMD, "%s", why);
 	rulespec_prefix_format(&p, text, sizeof(text));
 	if (pfx_open(rc, &m) < 0)
@@ -326,8 +315,6 @@ static int prefix_list(struct rule_cmd *rc)
 	uint32_t mode = FM_PFX_DENY;
 	int n4, n6 = 0, n, err;
 
-	if (rc->nargs)
-		return cmd_usage_error(CMD, "usage: filter rule IFNAME prefix list");
 	if (pfx_open(rc, &m) < 0)
 		return 1;
 	n4 = fm_prefix_list(m.v4, AF_INET, NULL, 0);
@@ -391,12 +378,10 @@ static int ratelimit_set(struct rule_cmd *rc)
 	char why[160];
 	int fd, err;
 
-	if ((rc->nargs != 1 && rc->nargs != 3) || (rc->nargs == 3 && strcmp(rc->args[1], "burst")))
-		return cmd_usage_error(CMD, "usage: filter rule IFNAME ratelimit set RATE[/s] [burst N]");
-	if (rulespec_rate(rc->args[0], &rate, why, sizeof(why)) < 0 ||
-	    (rc->nargs == 3 && rulespec_burst(rc->args[2], &burst, why, sizeof(why)) < 0))
+	if (rulespec_rate(rc->arg, &rate, why, sizeof(why)) < 0 ||
+	    (rc->burst && rulespec_burst(rc->burst, &burst, why, sizeof(why)) < 0))
 		return cmd_usage_error(CMD, "%s", why);
-	if (rc->nargs == 1)
+	if (!rc->burst)
 		burst = rate;    /* one second's worth */
 	fd = open_map(rc, FM_RL_CFG);
 	if (fd < 0)
@@ -411,8 +396,6 @@ static int ratelimit_del(struct rule_cmd *rc)
 	uint64_t rate, burst;
 	int fd, err;
 
-	if (rc->nargs)
-		return cmd_usage_error(CMD, "usage: filter rule IFNAME ratelimit del");
 	fd = open_map(rc, FM_RL_CFG);
 	if (fd < 0)
 		return 1;
@@ -433,8 +416,6 @@ static int ratelimit_list(struct rule_cmd *rc)
 	uint64_t rate, burst;
 	int fd, src, err, n;
 
-	if (rc->nargs)
-		return cmd_usage_error(CMD, "usage: filter rule IFNAME ratelimit list");
 	fd = open_map(rc, FM_RL_CFG);
 	if (fd < 0)
 		return 1;
@@ -473,50 +454,91 @@ static int ratelimit_list(struct rule_cmd *rc)
 	return 0;
 }
 
-static const struct {
-	const char *kind, *verb;
-	int (*fn)(struct rule_cmd *rc);
-} verbs[] = {
-	{ "port", "add", port_add }, { "port", "del", port_del }, { "port", "list", port_list },
-	{ "prefix", "add", prefix_add }, { "prefix", "del", prefix_del }, { "prefix", "list", prefix_list },
-	{ "ratelimit", "set", ratelimit_set }, { "ratelimit", "del", ratelimit_del },
-	{ "ratelimit", "list", ratelimit_list },
-};
-
-int cmd_filter_rule(int argc, char **argv)
+/* Every rule command: the instance must be running; then its verb. */
+static int with_instance(struct rule_cmd *rc, int (*fn)(struct rule_cmd *rc))
 {
-	static const struct option opts[] = {
-		{ "prog", required_argument, NULL, 'p' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
-	struct rule_cmd rc = { 0 };
 	struct runstate rs;
-	int c;
 
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":j", opts, NULL)) != -1) {
-		if (c == 'p')
-			rc.prog_want = optarg;
-		else if (c == 'j')
-			rc.json = true;
-		else
-			return cmd_option_error(CMD, argv, c);
-	}
-	if (argc - optind < 3)
-		return cmd_usage_error(CMD, USAGE);
-	rc.ifname = argv[optind];
-	rc.args = argv + optind + 3;
-	rc.nargs = argc - optind - 3;
-	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
-		if (strcmp(verbs[i].kind, argv[optind + 1]) || strcmp(verbs[i].verb, argv[optind + 2]))
-			continue;
-		if (rc.json && strcmp(verbs[i].verb, "list"))
-			return cmd_usage_error(CMD, "--json is for list");
-		if (cmd_instance(CMD, rc.ifname, &rs) < 0)
-			return 1;
-		return verbs[i].fn(&rc);
-	}
-	return cmd_usage_error(CMD, "'%s %s' is not a rule command; " USAGE, argv[optind + 1], argv[optind + 2]);
+	if (cmd_instance(CMD, rc->ifname, &rs) < 0)
+		return 1;
+	return fn(rc);
 }
+
+#define RUN(verb) static int run_##verb(void *arg) { return with_instance(arg, verb); }
+RUN(port_add) RUN(port_del) RUN(port_list) RUN(prefix_add) RUN(prefix_del) RUN(prefix_list)
+RUN(ratelimit_set) RUN(ratelimit_del) RUN(ratelimit_list)
+#undef RUN
+
+#define O(f) offsetof(struct rule_cmd, f)
+#define IFNAME_ARG POSITIONAL("IFNAME", OPT_IFNAME, O(ifname), "a running instance's interface", \
+			      .comp = COMP_INSTANCE)
+#define PROG_OPT OPT("prog", 0, OPT_STRING, O(prog_want), "NAME", "the filter whose maps to use, when " \
+		     "several have them", .comp = COMP_PROG)
+#define JSON_OPT OPT("json", 'j', OPT_FLAG, O(json), NULL, "print JSON")
+
+static const char *const actions[] = { "deny", "allow", NULL };
+
+static const struct opt port_opts[] = {
+	IFNAME_ARG,
+	POSITIONAL("PORT", OPT_STRING, O(arg), "a destination port: PORT/tcp, PORT/udp, or PORT for both"),
+	PROG_OPT, OPT_TABLE_END,
+};
+static const struct opt prefix_add_opts[] = {
+	IFNAME_ARG,
+	POSITIONAL("PREFIX", OPT_STRING, O(arg), "a source prefix, IPv4 (10.0.0.0/8) or IPv6 (2001:db8::/32); "
+		   "without /LEN, one address"),
+	POSITIONAL_OPTIONAL("ACTION", OPT_CHOICE, O(action), "deny or allow: the list's (default), or on "
+			    "an empty list, what it becomes", .choices = actions),
+	PROG_OPT, OPT_TABLE_END,
+};
+static const struct opt prefix_del_opts[] = {
+	IFNAME_ARG,
+	POSITIONAL("PREFIX", OPT_STRING, O(arg), "the prefix, as it was added"),
+	PROG_OPT, OPT_TABLE_END,
+};
+static const struct opt ratelimit_set_opts[] = {
+	IFNAME_ARG,
+	POSITIONAL("RATE", OPT_STRING, O(arg), "packets per second and source: N/s or N"),
+	OPT("burst", 0, OPT_STRING, O(burst), "N", "a source's bucket, in packets (default: the rate)",
+	    .flags = OPT_WORD),
+	PROG_OPT, OPT_TABLE_END,
+};
+static const struct opt plain_opts[] = { IFNAME_ARG, PROG_OPT, OPT_TABLE_END };
+static const struct opt list_opts[] = { IFNAME_ARG, PROG_OPT, JSON_OPT, OPT_TABLE_END };
+
+#define PORT_DOC "The deny-list of xennet_port_deny (map xennet_denyport): TCP and UDP packets to a " \
+	"listed destination port are dropped."
+#define PREFIX_DOC "The source prefixes of xennet_prefix (maps xennet_pfx_v4, xennet_pfx_v6, " \
+	"xennet_pfx_cfg): the list is a deny-list (matching sources dropped) or an allow-list (IP " \
+	"sources matching no prefix of their family dropped) as a whole; the filter has one action " \
+	"for all of it."
+#define RL_DOC "The limit of xennet_ratelimit (maps xennet_rl_cfg, xennet_rl_src): a token bucket per " \
+	"source address, refilled at RATE packets per second, holding at most burst packets."
+#define RULE(p, sum, doc, o, fn) OPT_CMD("filter rule IFNAME " p, sum, doc, o, sizeof(struct rule_cmd), fn)
+
+const struct opt_cmd cmd_rule_port_add_def = RULE("port add", "Deny a destination port.", PORT_DOC
+	" Fails if the port is denied already.", port_opts, run_port_add);
+const struct opt_cmd cmd_rule_port_del_def = RULE("port del", "Allow a denied destination port again.",
+	"Fails if the port is not denied.", port_opts, run_port_del);
+const struct opt_cmd cmd_rule_port_list_def = RULE("port list", "List the denied ports with their hit counts.",
+	"--json prints {ifname, filter, rules [{port, proto, hits}]}.", list_opts, run_port_list);
+const struct opt_cmd cmd_rule_prefix_add_def = RULE("prefix add", "Add a source prefix to the list.",
+	PREFIX_DOC " An optional deny or allow must be the list's action, except on an empty list, which "
+	"it turns into a deny-list or an allow-list. An allow-list with no prefix of a family drops every "
+	"packet of that family (add ::/0 or 0.0.0.0/0 to let it through; IPv6 needs its link-local "
+	"sources, fe80::/10, for neighbour discovery).", prefix_add_opts, run_prefix_add);
+const struct opt_cmd cmd_rule_prefix_del_def = RULE("prefix del", "Remove a source prefix from the list.",
+	"An allow-list keeps its action when it becomes empty (and drops every IP packet); a deny rule "
+	"added then makes it a deny-list.", prefix_del_opts, run_prefix_del);
+const struct opt_cmd cmd_rule_prefix_list_def = RULE("prefix list",
+	"List the source prefixes with the list's action and their hit counts.",
+	"--json prints {ifname, filter, mode, rules [{prefix, family (\"ipv4\" or \"ipv6\"), action, hits}]}.",
+	list_opts, run_prefix_list);
+const struct opt_cmd cmd_rule_ratelimit_set_def = RULE("ratelimit set", "Limit every source's packet rate.",
+	RL_DOC, ratelimit_set_opts, run_ratelimit_set);
+const struct opt_cmd cmd_rule_ratelimit_del_def = RULE("ratelimit del", "Remove the limit.",
+	"Fails if there is none.", plain_opts, run_ratelimit_del);
+const struct opt_cmd cmd_rule_ratelimit_list_def = RULE("ratelimit list",
+	"Show the limit and how many sources are tracked.",
+	"--json prints {ifname, filter, rules [{rate_pps, burst}] (empty without a limit), sources}.",
+	list_opts, run_ratelimit_list);

@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <limits.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -212,56 +211,28 @@ static double now_s(clockid_t clk)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int cmd_stats(int argc, char **argv)
+struct stats_cfg {
+	const char *ifname;
+	bool json;
+	unsigned long interval, count;   /* OPT_UNSET: not given */
+};
+
+static int run(void *arg)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'c' },
-		{ 0 },
-	};
+	const struct stats_cfg *c = arg;
 	static struct snap prev[MAX_INST], cur[MAX_INST];
-	bool json = false, have_prev = false, named;
-	unsigned long interval = 0, count = 0, v;
-	int c, ret = 0;
+	bool json = c->json, have_prev = false, named = c->ifname != NULL;
+	unsigned long interval = c->interval == OPT_UNSET ? 0 : c->interval;
+	unsigned long count = c->count == OPT_UNSET ? 0 : c->count;
+	int ret = 0, n;
 	double t_prev = 0;
 
-	xdp_info_quiet_libs();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'i':
-			if (cmd_parse_uint("stats", "--interval", optarg, 3600, &v))
-				return 2;
-			if (!v)
-				return cmd_usage_error("stats", "--interval must be at least 1 second");
-			interval = v;
-			break;
-		case 'c':
-			if (cmd_parse_uint("stats", "--count", optarg, 1000000, &v))
-				return 2;
-			if (!v)
-				return cmd_usage_error("stats", "--count must be at least 1");
-			count = v;
-			break;
-		default:
-			return cmd_option_error("stats", argv, c);
-		}
-	}
 	if (count && !interval)
 		return cmd_usage_error("stats", "--count needs --interval");
-	if (argc - optind > 1)
-		return cmd_usage_error("stats", "unexpected argument '%s'", argv[optind + 1]);
-	named = optind < argc;
 	if (named) {
-		if (!ifname_valid(argv[optind]))
-			return cmd_usage_error("stats", "'%s' is not a valid interface name", argv[optind]);
-		add_name(argv[optind], NULL);
-	} else if ((c = runfile_for_each(add_name)) < 0) {
-		log_err(NULL, "stats: can't read %s: %s", XENNET_RUN_DIR, strerror(-c));
+		add_name(c->ifname, NULL);
+	} else if ((n = runfile_for_each(add_name)) < 0) {
+		log_err(NULL, "stats: can't read %s: %s", runfile_dir(), strerror(-n));
 		return 1;
 	}
 	if (!nnames) {
@@ -317,3 +288,36 @@ int cmd_stats(int argc, char **argv)
 	}
 	return ret;
 }
+
+#define O(f) offsetof(struct stats_cfg, f)
+static const struct opt opts[] = {
+	POSITIONAL_OPTIONAL("IFNAME", OPT_IFNAME, O(ifname), "the instance (default: every running one)", .comp = COMP_INSTANCE),
+	OPT("json", 'j', OPT_FLAG, O(json), NULL, "print JSON (with --interval, one array per line)"),
+	OPT("interval", 0, OPT_UINT, O(interval), "S", "report rates every S seconds", .min = 1, .max = 3600),
+	OPT("count", 0, OPT_UINT, O(count), "N", "stop after N reports (needs --interval)", .min = 1,
+	  .max = 1000000),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_stats_def = OPT_CMD(
+	"stats", "Print the counters of running instances, and with --interval their rates.",
+	"The counters come from each instance's stats file (shared memory the datapath writes; "
+	"reading it costs the datapath nothing), the built-in XDP program's per-CPU counters and each "
+	"filter's, from their pinned maps (those of detached filters whose maps are still pinned "
+	"too).\n"
+	"\n"
+	"Units: counters are packets, bytes or events since the instance started. timestamp is when "
+	"the counters were read, in seconds since the Unix epoch (CLOCK_REALTIME, UTC); interval_s is "
+	"the seconds between two reads (CLOCK_MONOTONIC). Rates: rx_pps and tx_pps are packets per "
+	"second; rx_bps and tx_bps are BITS per second (8 x bytes); rx_drops_ps, tx_drops_ps and "
+	"invalid_ps are events per second.\n"
+	"\n"
+	"--json prints an array of {ifname, pid, timestamp, counters {rx_packets, rx_bytes, "
+	"rx_dropped, rx_errors, rx_invalid, rx_xsk_full, rx_kicks, tx_packets, tx_bytes, tx_dropped, "
+	"tx_errors, tx_invalid, tx_ring_full, fill_short, notifies, wakeups, xsk_rx_dropped, "
+	"xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty, xsk_tx_invalid, xsk_tx_ring_empty}, xdp "
+	"{program, packets, bytes, redirected, dropped}, filters [{program, map, packets, passed, "
+	"dropped}]}, plus interval_s and rates {rx_pps, rx_bps, tx_pps, tx_bps, rx_drops_ps, "
+	"tx_drops_ps, invalid_ps} with --interval (the first report after the first interval). The "
+	"text output has the same names, one \"name value\" per line.",
+	opts, sizeof(struct stats_cfg), run);

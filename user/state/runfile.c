@@ -12,17 +12,36 @@
 #include "state/runfile.h"
 #include "common/parse.h"
 
+static char run_dir[RUNFILE_DIR_MAX + 1];
+
+int runfile_set_dir(const char *dir)
+{
+	if (!dir || !*dir || strlen(dir) > RUNFILE_DIR_MAX)
+		return -EINVAL;
+	snprintf(run_dir, sizeof(run_dir), "%s", dir);
+	return 0;
+}
+
+const char *runfile_dir(void)
+{
+	const char *env = getenv("XENNET_RUN_DIR");
+
+	if (run_dir[0])
+		return run_dir;
+	return env && *env && strlen(env) <= RUNFILE_DIR_MAX ? env : XENNET_RUN_DIR;
+}
+
 static void path_of(char *buf, size_t size, const char *ifname, const char *ext)
 {
-	snprintf(buf, size, "%s/%s.%s", XENNET_RUN_DIR, ifname, ext);
+	snprintf(buf, size, "%s/%s.%s", runfile_dir(), ifname, ext);
 }
 
 int runfile_write_state(const char *ifname, const struct runstate *rs)
 {
-	char path[128], tmp[140];
+	char path[RUNFILE_PATH_MAX], tmp[RUNFILE_PATH_MAX + 8];
 	FILE *f;
 
-	mkdir(XENNET_RUN_DIR, 0755);
+	mkdir(runfile_dir(), 0755);
 	path_of(path, sizeof(path), ifname, "state");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
@@ -43,7 +62,7 @@ int runfile_write_state(const char *ifname, const struct runstate *rs)
 
 int runfile_read_state(const char *ifname, struct runstate *rs)
 {
-	char path[128], line[320];
+	char path[RUNFILE_PATH_MAX], line[320];
 	unsigned long v;
 	FILE *f;
 
@@ -102,12 +121,12 @@ int runfile_read_state(const char *ifname, struct runstate *rs)
 
 struct xennet_stats_file *runfile_map_stats(const char *ifname, int writable)
 {
-	char path[128];
+	char path[RUNFILE_PATH_MAX];
 	struct xennet_stats_file *m;
 	struct stat sb;
 	int fd;
 
-	mkdir(XENNET_RUN_DIR, 0755);
+	mkdir(runfile_dir(), 0755);
 	path_of(path, sizeof(path), ifname, "stats");
 	fd = open(path, writable ? O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
 	if (fd < 0)
@@ -141,7 +160,7 @@ void runfile_unmap_stats(struct xennet_stats_file *f)
 
 void runfile_remove(const char *ifname)
 {
-	char path[128];
+	char path[RUNFILE_PATH_MAX];
 
 	path_of(path, sizeof(path), ifname, "state");
 	unlink(path);
@@ -152,7 +171,7 @@ void runfile_remove(const char *ifname)
 int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs))
 {
 	struct dirent **ents;
-	int n = scandir(XENNET_RUN_DIR, &ents, NULL, alphasort), count = 0;
+	int n = scandir(runfile_dir(), &ents, NULL, alphasort), count = 0;
 
 	if (n < 0)
 		return errno == ENOENT ? 0 : -errno;   /* errno stays set */

@@ -8,8 +8,18 @@
 #include <stddef.h>
 #include "xennet_queue_stats.h"
 
-/* Where a running instance keeps its pid and counters. */
+/* Where a running instance keeps its pid and counters: this, unless
+ * runfile_set_dir() or $XENNET_RUN_DIR says otherwise. */
 #define XENNET_RUN_DIR "/run/xennet"
+#define RUNFILE_DIR_MAX 200
+#define RUNFILE_PATH_MAX (RUNFILE_DIR_MAX + 32)
+
+/* The run directory from now on (xennet-xdp --run-dir): 0, or -EINVAL if
+ * it is empty or longer than RUNFILE_DIR_MAX. */
+int runfile_set_dir(const char *dir);
+/* The one set, else $XENNET_RUN_DIR (if set and not too long), else
+ * XENNET_RUN_DIR. */
+const char *runfile_dir(void);
 
 struct runstate {
 	long pid;
