@@ -8,6 +8,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "cli/cmd.h"
+#include "cli/keeper.h"
 #include "common/log.h"
 #include "state/runfile.h"
 #include "state/xdp_info.h"
@@ -29,7 +30,8 @@ static const char *const generate_kinds[] = { "man", "bash-completion", "usage",
 static const struct opt global_opts[] = {
 	OPT("version", 0, OPT_FLAG, G(version), NULL, "print the version of xennet-xdp, libbpf and libxdp"),
 	OPT("run-dir", 0, OPT_STRING, G(run_dir), "DIR",
-	  "where running instances keep their state (else $XENNET_RUN_DIR, else " XENNET_RUN_DIR ")",
+	  "where running instances keep their state, an absolute path (else $XENNET_RUN_DIR, "
+	  "else " RUNFILE_DEFAULT_DIR ")",
 	  .comp = COMP_DIR),
 	OPT("generate", 0, OPT_CHOICE, G(generate), "KIND", "print the man page source, the bash completion "
 	  "or the usage lines", .choices = generate_kinds, .flags = OPT_HIDDEN),
@@ -46,12 +48,13 @@ const struct opt cli_common_opts[] = {
  * their tables come when that work has landed */
 static const struct opt_cmd cmd_up_def = {
 	.path = "up", .summary = "Connect a vif and carry its traffic until told to stop.",
-	.doc = "up [--vif N] [--ifname NAME] [--sim SOCKET] [--netns NS] [--poll interrupt|busy] [--timeout S]",
+	.doc = "up [--vif N] [--ifname NAME] [--takeover] [--sim SOCKET] [--netns NS] [--poll interrupt|busy] "
+	       "[--timeout S] [--umem-frames N]",
 	.run_argv = cmd_up,
 };
 static const struct opt_cmd cmd_down_def = {
 	.path = "down", .summary = "Stop a running instance, or remove what a crashed one left behind.",
-	.doc = "down [--ifname NAME]", .run_argv = cmd_down,
+	.doc = "down [--ifname NAME] [--handback]", .run_argv = cmd_down,
 };
 
 static const struct opt_cmd *const cmds[] = {
@@ -144,6 +147,9 @@ int main(int argc, char **argv)
 		opts_help(&cli_prog, NULL, stdout);
 		return 0;
 	}
+	/* not a user's command: see cli/keeper.h */
+	if (argc > 1 && !strcmp(argv[1], "evtchn-keeper"))
+		return cmd_evtchn_keeper(argc - 1, argv + 1);
 	ret = opts_parse(&cli_prog, argc, argv, &g, &cmd, &cfg);
 	if (ret >= 0)
 		return ret;
@@ -151,8 +157,8 @@ int main(int argc, char **argv)
 		log_set_max(LOG_DEBUG);
 	xdp_info_libs_log(g.verbose);
 	if (g.run_dir && runfile_set_dir(g.run_dir) < 0)
-		return opts_error(&cli_prog, NULL, "--run-dir: '%s' is longer than %d bytes", g.run_dir,
-				  RUNFILE_DIR_MAX);
+		return opts_error(&cli_prog, NULL, "--run-dir: '%s' is not an absolute path short enough",
+				  g.run_dir);
 	if (g.version) {
 		version();
 		return 0;
