@@ -21,9 +21,7 @@ extern const struct opt_prog cli_prog;
 /* The help and verbose options every command takes. */
 extern const struct opt cli_common_opts[];
 
-int cmd_up(int argc, char **argv);
-int cmd_down(int argc, char **argv);
-extern const struct opt_cmd cmd_status_def, cmd_stats_def, cmd_list_def,
+extern const struct opt_cmd cmd_up_def, cmd_down_def, cmd_status_def, cmd_stats_def, cmd_list_def,
 	cmd_filter_attach_def, cmd_filter_detach_def, cmd_filter_list_def;
 /* filter rule IFNAME ...: one command per kind and verb (cmd_rule.c) */
 extern const struct opt_cmd cmd_rule_port_add_def, cmd_rule_port_del_def, cmd_rule_port_list_def,
@@ -32,14 +30,10 @@ extern const struct opt_cmd cmd_rule_port_add_def, cmd_rule_port_del_def, cmd_ru
 
 /* Print "xennet-xdp: <cmd>: <msg>" and return 2 (bad usage). */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* What getopt_long (optstring ":") found wrong in option c; returns 2. */
-int cmd_option_error(const char *cmd, char **argv, int c);
 /* ifname names the guest-facing interface of a running instance: 0 with
  * its state in rs, or -1 having said why ("CMD: 'x' is not a valid
  * interface name", "IFNAME: not an interface of a running ..."). */
 struct runstate;
 int cmd_instance(const char *cmd, const char *ifname, struct runstate *rs);
-/* Strict unsigned option value; prints the error itself. */
-int cmd_parse_uint(const char *cmd, const char *opt, const char *s, unsigned long max, unsigned long *out);
 
 #endif

@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/cmd.h"
 #include "common/log.h"
-#include "common/parse.h"
 #include "state/runfile.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
@@ -18,24 +16,6 @@ int cmd_usage_error(const char *cmd, const char *fmt, ...)
 	va_end(ap);
 	log_err(NULL, "%s: %s", cmd, msg);
 	return 2;
-}
-
-int cmd_parse_uint(const char *cmd, const char *opt, const char *s, unsigned long max, unsigned long *out)
-{
-	if (parse_uint(s, max, out) < 0) {
-		cmd_usage_error(cmd, "%s: '%s' is not a number in 0..%lu", opt, s, max);
-		return -1;
-	}
-	return 0;
-}
-
-int cmd_option_error(const char *cmd, char **argv, int c)
-{
-	if (c == ':')
-		return cmd_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-	if (optopt)
-		return cmd_usage_error(cmd, "unknown option '-%c'", optopt);
-	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }
 
 int cmd_instance(const char *cmd, const char *ifname, struct runstate *rs)

@@ -44,19 +44,6 @@ const struct opt cli_common_opts[] = {
 	OPT_TABLE_END,
 };
 
-/* up and down parse their own options for now (they are being reworked):
- * their tables come when that work has landed */
-static const struct opt_cmd cmd_up_def = {
-	.path = "up", .summary = "Connect a vif and carry its traffic until told to stop.",
-	.doc = "up [--vif N] [--ifname NAME] [--takeover] [--sim SOCKET] [--netns NS] [--poll interrupt|busy] "
-	       "[--timeout S] [--umem-frames N]",
-	.run_argv = cmd_up,
-};
-static const struct opt_cmd cmd_down_def = {
-	.path = "down", .summary = "Stop a running instance, or remove what a crashed one left behind.",
-	.doc = "down [--ifname NAME] [--handback]", .run_argv = cmd_down,
-};
-
 static const struct opt_cmd *const cmds[] = {
 	&cmd_up_def, &cmd_down_def, &cmd_status_def, &cmd_stats_def, &cmd_list_def,
 	&cmd_filter_attach_def, &cmd_filter_detach_def, &cmd_filter_list_def,
@@ -176,13 +163,7 @@ int main(int argc, char **argv)
 		opts_help(&cli_prog, NULL, stderr);
 		return 2;
 	}
-	if (cmd->run_argv) {
-		struct opt_argv *a = cfg;
-
-		ret = cmd->run_argv(a->argc, a->argv);
-	} else {
-		ret = cmd->run(cfg);
-	}
+	ret = cmd->run(cfg);
 	free(cfg);
 	return ret;
 }

@@ -465,17 +465,6 @@ int opts_parse(const struct opt_prog *p, int argc, char **argv, void *gcfg, cons
 	}
 	if (!x.c)
 		return opts_error(p, NULL, "'%s' is not a command; see %s --help", argv[i], p->name);
-	if (x.c->run_argv) {
-		struct opt_argv *a = malloc(sizeof(*a));
-
-		if (!a)
-			return opts_error(p, NULL, "out of memory");
-		a->argc = argc - i + 1;
-		a->argv = argv + i - 1;
-		*cmd = x.c;
-		*cfg = a;
-		return -1;
-	}
 	x.cfg = calloc(1, x.c->cfg_size ? x.c->cfg_size : 1);
 	if (!x.cfg)
 		return opts_error(p, NULL, "out of memory");
@@ -603,6 +592,50 @@ static void usage_line(FILE *f, const struct opt_prog *p, const struct opt_cmd *
 	fputc('\n', f);
 }
 
+/* A usage line wrapped at 78 columns between its groups ("[--vif N]"
+ * stays whole), continued under the command's first word; lead: what is
+ * printed before it on the first line. */
+static void usage_wrapped(FILE *f, const struct opt_prog *p, const struct opt_cmd *c, const char *lead)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int col, indent, depth = 0;
+	const char *s, *word;
+
+	if (!m)
+		return;
+	usage_line(m, p, c, false);
+	fclose(m);
+	fputs(lead, f);
+	col = (int)strlen(lead);
+	indent = col + (int)strlen(p->name) + 1;
+	for (s = word = buf;; s++) {
+		if (*s == '[' || *s == '(')
+			depth++;
+		else if (*s == ']' || *s == ')')
+			depth--;
+		if ((*s == ' ' && depth == 0) || *s == '\n' || !*s) {
+			int wl = (int)(s - word);
+
+			if (col > indent && col + 1 + wl > 78) {
+				fprintf(f, "\n%*s", indent, "");
+				col = indent;
+			} else if (word != buf) {
+				fputc(' ', f);
+				col++;
+			}
+			fprintf(f, "%.*s", wl, word);
+			col += wl;
+			if (*s != ' ')
+				break;
+			word = s + 1;
+		}
+	}
+	fputc('\n', f);
+	free(buf);
+}
+
 void opts_usage(const struct opt_prog *p, FILE *f)
 {
 	for (size_t k = 0; k < p->ncmds; k++)
@@ -646,10 +679,8 @@ void opts_help(const struct opt_prog *p, const struct opt_cmd *c, FILE *f)
 			fputc('\n', f);
 		}
 		fprintf(f, "commands:\n");
-		for (size_t k = 0; k < p->ncmds; k++) {
-			fputs("  ", f);
-			usage_line(f, p, p->cmds[k], false);
-		}
+		for (size_t k = 0; k < p->ncmds; k++)
+			usage_wrapped(f, p, p->cmds[k], "  ");
 		fprintf(f, "options:\n");
 		for (size_t i = 0; i < nopts(p->global); i++)
 			help_opt(f, &p->global[i]);
@@ -659,8 +690,7 @@ void opts_help(const struct opt_prog *p, const struct opt_cmd *c, FILE *f)
 			p->name, p->section);
 		return;
 	}
-	fputs("usage: ", f);
-	usage_line(f, p, c, false);
+	usage_wrapped(f, p, c, "usage: ");
 	fputc('\n', f);
 	wrap(f, c->summary, 0, 78);
 	if (c->doc) {

@@ -86,14 +86,6 @@ struct opt_cmd {
 	const struct opt *opts;       /* { 0 }-terminated */
 	size_t cfg_size;              /* the config struct the table fills */
 	int (*run)(void *cfg);
-	/* instead of run, for a command that parses its own arguments: its
-	 * config is a struct opt_argv (argv[0] is the command's last word) */
-	int (*run_argv)(int argc, char **argv);
-};
-
-struct opt_argv {
-	int argc;
-	char **argv;
 };
 
 /* A titled section of the man page ("FILES"), plain text; paragraphs are
