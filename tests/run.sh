@@ -1,6 +1,6 @@
 #!/bin/bash
-# Run the test tiers named on the command line (build, setup, unit, e2e,
-# xen, or all) and
+# Run the test tiers named on the command line (build, pkg, setup, unit,
+# e2e, xen, or all) and
 # end with one line "N passed, N failed".  Exit status 0 only if none failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ B=${XENNET_BUILD:-build}
 export XENNET_BUILD=$B
 passed=0 failed=0
 tiers="$*"
-[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build setup unit e2e xen"
+[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build pkg setup unit e2e xen"
 
 count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is one failure
 	local log=$1 rc=$2 p f
@@ -35,6 +35,13 @@ for tier in $tiers; do
 			fi
 			rm -rf "$log" "$dir"
 		done ;;
+	pkg)
+		# the .deb (dpkg-buildpackage, lintian, a scratch root), make install/uninstall
+		log=$(mktemp)
+		echo "== tests/pkg/test_deb.sh"
+		timeout 900 bash tests/pkg/test_deb.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+		count "$log" "$rc" "tests/pkg/test_deb.sh"
+		rm -f "$log" ;;
 	setup)
 		# the README's build on a fresh Debian root, nothing installed by hand
 		log=$(mktemp)
