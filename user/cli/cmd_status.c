@@ -174,7 +174,8 @@ const struct opt_cmd cmd_status_def = OPT_CMD(
 	"\n"
 	"--json prints an array of {ifname, pid, vif, platform (\"xen\" or \"sim\"), sim_socket (sim "
 	"only), backend, backend_domid, frontend_state, backend_state (xenbus state names), phase, "
-	"features [..], event_channels [..], rx_mode, poll, queues, mac, mtu, netns, peer, "
+	"domid, reconnects, restores (reconnections after the guest moved), took_over (the kernel "
+	"driver taken over, or null), features [..], event_channels [..], rx_mode, poll, queues, mac, mtu, netns, peer, "
 	"guest_programs [..], peer_programs [..]}, each program {name, id, priority, mode, "
 	"chain_actions, dispatcher}.",
 	opts, sizeof(struct status_cfg), run);

@@ -742,6 +742,8 @@ static void man_para(FILE *f, const char *text)
 		if (verb)
 			fprintf(f, "%.*s\n", (int)len, text);
 		else {
+			if (text[0] == '-')
+				fputc('\\', f);   /* not a list */
 			man_text(f, text, len);
 			fputc('\n', f);
 		}
