@@ -19,6 +19,15 @@ count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is on
 	passed=$((passed + p)); failed=$((failed + f))
 }
 
+script_tier() {   # script_tier SCRIPT TIMEOUT: one script's PASS/FAIL lines, counted
+	local log rc
+	log=$(mktemp)
+	echo "== $1"
+	timeout "$2" bash "$1" 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+	count "$log" "$rc" "$1"
+	rm -f "$log"
+}
+
 for tier in $tiers; do
 	case $tier in
 	build)
@@ -37,18 +46,10 @@ for tier in $tiers; do
 		done ;;
 	pkg)
 		# the .deb (dpkg-buildpackage, lintian, a scratch root), make install/uninstall
-		log=$(mktemp)
-		echo "== tests/pkg/test_deb.sh"
-		timeout 900 bash tests/pkg/test_deb.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
-		count "$log" "$rc" "tests/pkg/test_deb.sh"
-		rm -f "$log" ;;
+		script_tier tests/pkg/test_deb.sh 900 ;;
 	setup)
 		# the README's build on a fresh Debian root, nothing installed by hand
-		log=$(mktemp)
-		echo "== tests/setup/fresh_build.sh"
-		timeout 1800 bash tests/setup/fresh_build.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
-		count "$log" "$rc" "tests/setup/fresh_build.sh"
-		rm -f "$log" ;;
+		script_tier tests/setup/fresh_build.sh 1800 ;;
 	unit)
 		for t in "$B"/tests/test_*; do
 			[ -x "$t" ] || continue

@@ -5,7 +5,7 @@
 # common/log ("IFNAME: message" or "xennet-xdp: message", LOG_ERR lines
 # prefixed "<3>" when stderr is the journal's stream).  Needs no backend.
 . "$(dirname "$0")/lib.sh"
-# nothing is started here: leave xennet0 and the namespaces alone
+# nothing is started here: nothing to stop
 trap 'rm -rf "$T"' EXIT
 NOSUCH=xnnosuch$$
 

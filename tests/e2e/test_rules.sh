@@ -39,8 +39,8 @@ fstat() { "$XN" stats $IFN --json | jq -r "[.[0].filters[] | select(.program == 
 rc_one "port list with no filter" 1 "no filter has xennet_denyport pinned under $PIN" R port list
 rc_one "not a running instance" 1 "lo: not an interface of a running xennet-xdp instance" \
 	"$XN" filter rule lo port list
-rc_one "no such rule command" 2 "filter rule xennet0 port: 'frob' is not one of: add, del, list" R port frob
-rc_one "too few words" 2 "filter rule xennet0 port: which one? add, del, list" "$XN" filter rule $IFN port
+rc_one "no such rule command" 2 "filter rule $IFN port: 'frob' is not one of: add, del, list" R port frob
+rc_one "too few words" 2 "filter rule $IFN port: which one? add, del, list" "$XN" filter rule $IFN port
 
 # ---- xennet_port_deny ---------------------------------------------------
 attach xennet_port_deny || fail "attach xennet_port_deny"
@@ -53,8 +53,8 @@ rc_one "port add 53/icmp" 2 "'53/icmp': the protocol is tcp or udp" R port add 5
 rc_one "port add without a port" 2 "filter rule: missing PORT" R port add
 rc_one "port add with --json" 2 "filter rule: unknown option '--json'" R port add 53 --json
 R port list --json >"$T/list.json"
-check "port list --json: the three rules, sorted, no hits yet" jqe \
-	'.ifname == "xennet0" and .filter == "xennet_port_deny" and
+check "port list --json: the three rules, sorted, no hits yet" jqe --arg ifn "$IFN" \
+	'.ifname == $ifn and .filter == "xennet_port_deny" and
 	 ([.rules[] | "\(.port)/\(.proto)"] == ["7001/udp", "7003/tcp", "7003/udp"]) and
 	 ([.rules[].hits] | add) == 0' "$T/list.json"
 check "port list (text): one line per rule" sh -c \
@@ -188,6 +188,6 @@ check "then the filter attaches" attach xennet_port_deny
 stop_up; rc=$?
 check "exit 0 ($rc)" [ "$rc" = 0 ]
 check "nothing left behind, filter pins included" no_leftovers
-rc_one "rules of a stopped instance" 1 "xennet0: not an interface of a running xennet-xdp instance" R port list
+rc_one "rules of a stopped instance" 1 "$IFN: not an interface of a running xennet-xdp instance" R port list
 stop_sim
 finish
