@@ -173,6 +173,19 @@ check "ratelimit del" R ratelimit del
 got=$(udp $N 7001)
 check "traffic: no limit once removed ($got of $N)" [ "$got" = $N ]
 
+# ---- two filters with the same maps: --prog says which -------------------
+"$XN" filter detach $IFN --all --purge >/dev/null 2>&1
+clang -g -O2 -target bpf -I"$PWD/include" -I/usr/include/$(uname -m)-linux-gnu \
+	-Dxennet_port_deny=xennet_port_two -c bpf/filters/xennet_port_deny.bpf.c -o "$T/two.o"
+attach xennet_port_deny && R port add 7001/udp && "$XN" filter detach $IFN --prog xennet_port_deny >/dev/null &&
+	"$XN" filter attach $IFN "$T/two.o" >/dev/null || fail "two filters with xennet_denyport"
+rc_one "two filters have the map: say which" 1 "2 filters have xennet_denyport pinned" R port list
+check "--prog picks the detached one's rules" sh -c \
+	"'$XN' filter rule $IFN port list --prog xennet_port_deny -j | jq -e '.filter == \"xennet_port_deny\" and (.rules | length) == 1' >/dev/null"
+check "--prog picks the other one's (empty)" sh -c \
+	"'$XN' filter rule $IFN port list --prog xennet_port_two -j | jq -e '.filter == \"xennet_port_two\" and .rules == []' >/dev/null"
+rc_one "--prog naming no filter" 1 "no filter named xennet_nope has xennet_denyport" R port list --prog xennet_nope
+
 # ---- a pinned map of another layout is refused, not reused --------------
 "$XN" filter detach $IFN --all --purge >/dev/null 2>&1
 mkdir -p "$PIN/xennet_port_deny"

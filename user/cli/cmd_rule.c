@@ -51,7 +51,7 @@ struct rule_cmd {
  * call), checked against its layout: fd, or -1 having said why. */
 static int open_map(struct rule_cmd *rc, enum fm_map m)
 {
-	char pin[384], why[256] = "", prog2[64], pin2[384];
+	char pin[384], why[256] = "";
 	int n, fd;
 
 	if (!rc->prog[0]) {
@@ -64,9 +64,9 @@ static int open_map(struct rule_cmd *rc, enum fm_map m)
 			return -1;
 		}
 		if (n > 1) {
-			fm_find(rc->ifname, NULL, m, prog2, sizeof(prog2), pin2, sizeof(pin2));
 			log_err(rc->ifname, "%d filters have %s pinned (%s, ...): say which with --prog NAME",
-				n, fm_name(m), prog2);
+				n, fm_name(m), rc->prog);
+			rc->prog[0] = '\0';
 			return -1;
 		}
 		snprintf(rc->dir, sizeof(rc->dir), "%.*s", (int)(strrchr(pin, '/') - pin), pin);
