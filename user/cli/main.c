@@ -143,27 +143,26 @@ int main(int argc, char **argv)
 	if (g.verbose)
 		log_set_max(LOG_DEBUG);
 	xdp_info_libs_log(g.verbose);
-	if (g.run_dir && runfile_set_dir(g.run_dir) < 0)
-		return opts_error(&cli_prog, NULL, "--run-dir: '%s' is not an absolute path short enough",
-				  g.run_dir);
-	if (g.version) {
+	if (g.run_dir && runfile_set_dir(g.run_dir) < 0) {
+		ret = opts_error(&cli_prog, NULL, "--run-dir: '%s' is not an absolute path short enough",
+				 g.run_dir);
+	} else if (g.version) {
 		version();
-		return 0;
-	}
-	if (g.generate >= 0) {
+		ret = 0;
+	} else if (g.generate >= 0) {
 		if (g.generate == 0)
 			opts_man(&cli_prog, stdout);
 		else if (g.generate == 1)
 			opts_bash(&cli_prog, XENNET_FILTER_DIR, stdout);
 		else
 			opts_usage(&cli_prog, stdout);
-		return 0;
-	}
-	if (!cmd) {
+		ret = 0;
+	} else if (!cmd) {
 		opts_help(&cli_prog, NULL, stderr);
-		return 2;
+		ret = 2;
+	} else {
+		ret = cmd->run(cfg);
 	}
-	ret = cmd->run(cfg);
 	free(cfg);
 	return ret;
 }
