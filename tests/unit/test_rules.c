@@ -177,6 +177,7 @@ static void port_rules(void **state)
 	assert_int_equal(r[1].hits, 7);
 	assert_int_equal(r[2].port, 8080);
 	assert_int_equal(fm_port_list(fd, r, 1), 3);  /* the count, though one fits */
+	assert_int_equal(fm_port_list(fd, NULL, 0), 3);   /* just the count */
 	assert_int_equal(fm_port_del(fd, 53, RULE_UDP), 0);
 	assert_int_equal(fm_port_del(fd, 53, RULE_UDP), -ENOENT);
 	assert_int_equal(fm_port_list(fd, r, 8), 2);
@@ -211,6 +212,7 @@ static void prefix_rules(void **state)
 	rulespec_prefix_format(&r[1].p, text, sizeof(text));
 	assert_string_equal(text, "192.168.1.0/24");
 	assert_int_equal(fm_prefix_list(v6, AF_INET6, r, 8), 1);
+	assert_int_equal(fm_prefix_list(v4, AF_INET, NULL, 0), 2);
 	rulespec_prefix_format(&r[0].p, text, sizeof(text));
 	assert_string_equal(text, "2001:db8::/32");
 	assert_int_equal(fm_prefix_del(v4, &a), 0);

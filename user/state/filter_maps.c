@@ -263,7 +263,8 @@ int fm_port_list(int fd, struct fm_port_rule *out, int max)
 
 	if (err < 0)
 		return err;
-	qsort(out, (size_t)(l.n < max ? l.n : max), sizeof(*out), port_cmp);
+	if (out && max > 0)
+		qsort(out, (size_t)(l.n < max ? l.n : max), sizeof(*out), port_cmp);
 	return l.n;
 }
 
@@ -331,7 +332,8 @@ int fm_prefix_list(int fd, int family, struct fm_prefix_rule *out, int max)
 
 	if (err < 0)
 		return err;
-	qsort(out, (size_t)(l.n < max ? l.n : max), sizeof(*out), pfx_cmp);
+	if (out && max > 0)
+		qsort(out, (size_t)(l.n < max ? l.n : max), sizeof(*out), pfx_cmp);
 	return l.n;
 }
 
