@@ -57,7 +57,7 @@ BINS := $(B)/xennet-xdp $(B)/xennet-simback
 DOCS := $(B)/man/xennet-xdp.8 $(B)/man/xennet-simback.1 $(B)/completion/xennet-xdp
 PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS)
 
-.PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg demo bench install \
+.PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg soak demo bench install \
 	uninstall clean help asan
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS)
 programs: $(PROGRAMS)
@@ -72,6 +72,7 @@ help:
 	@echo "make test-e2e   end-to-end tests against xennet-simback in network namespaces (root)"
 	@echo "make test-xen   the real tier: Xen 4.17 + Linux xen-netback under QEMU TCG (root)"
 	@echo "make test-setup the README's build on a fresh Debian root (mmdebstrap, cached) (root)"
+	@echo "make soak       1000 backend restarts under traffic, then 10 min of TCP/UDP checks (root)"
 	@echo "make bench      packets per second through the simulated backend vs raw AF_XDP (root)"
 	@echo "make asan       rebuild with ASan/UBSan into build-asan/ and run the tests there"
 	@echo "make test-pkg   build the .deb (dpkg-buildpackage), check its contents, install it in a"
@@ -158,6 +159,8 @@ test-xen: deps all
 	@tests/run.sh xen
 test-setup: deps
 	@tests/run.sh setup
+soak: deps all
+	@SOAK_RESTARTS=1000 SOAK_SECONDS=600 bash tests/e2e/test_soak.sh
 demo: deps all
 	@scripts/demo.sh
 bench: deps all
