@@ -147,7 +147,8 @@ static struct fe *fe_new_at(const struct simnet_cfg *over, const char *netns, co
 	assert_true(g >= 0 && p >= 0);
 	assert_int_equal(ftruncate(g, XSIM_GNTTAB_ENTRIES * sizeof(grant_entry_v1_t)), 0);
 	assert_int_equal(ftruncate(p, (off_t)NPAGES * PAGE), 0);
-	f->gtab = mmap(NULL, XSIM_GNTTAB_ENTRIES * sizeof(grant_entry_v1_t), PROT_READ | PROT_WRITE, MAP_SHARED, g, 0);
+	f->gtab = mmap(NULL, XSIM_GNTTAB_ENTRIES * sizeof(grant_entry_v1_t), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, g, 0);
 	f->pool = mmap(NULL, (size_t)NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, p, 0);
 	assert_true(f->gtab != MAP_FAILED && f->pool != MAP_FAILED);
 	assert_int_equal(gnttab_back_attach(&f->gt, g, p, NPAGES, 0), 0);   /* takes the fds */

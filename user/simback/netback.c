@@ -19,11 +19,6 @@
 #define PAGE 4096u
 #define WHO "xennet-simback"
 
-const char *const sim_hostile_names[HOSTILE_KINDS] = {
-	"", "bad-id", "bad-size", "bad-offset", "runaway", "bad-extra-type", "gso-size-0",
-	"gso-size-big", "long-chain", "missing-last", "bad-chain-id",
-};
-
 static int put(struct simnet *n, const char *dir, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int put(struct simnet *n, const char *dir, const char *key, const char *fmt, ...)
