@@ -11,7 +11,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/virtio_net.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/uio.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +28,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "simproto.h"
+#include "common/netns.h"
+#include "simback/pkt.h"
 #include "simback/simback.h"
 
 #define FE "/local/domain/1/device/vif/0"
@@ -124,7 +129,16 @@ static int be_state(struct fe *f)
 	return s;
 }
 
-static struct fe *fe_new_cfg(const struct simnet_cfg *over)
+static int fe_init(void *arg)
+{
+	struct fe *f = arg;
+
+	return simnet_init(&f->n, &f->cfg, f->st, &f->gt, f->evt);
+}
+
+/* A fake frontend and a simulator; its host side a socketpair per queue,
+ * or (tap) a TAP the simulator creates in namespace netns. */
+static struct fe *fe_new_at(const struct simnet_cfg *over, const char *netns, const char *tap)
 {
 	struct fe *f = calloc(1, sizeof(*f));
 	int g = memfd_create("gnttab", MFD_CLOEXEC), p = memfd_create("pool", MFD_CLOEXEC);
@@ -133,7 +147,8 @@ static struct fe *fe_new_cfg(const struct simnet_cfg *over)
 	assert_true(g >= 0 && p >= 0);
 	assert_int_equal(ftruncate(g, XSIM_GNTTAB_ENTRIES * sizeof(grant_entry_v1_t)), 0);
 	assert_int_equal(ftruncate(p, (off_t)NPAGES * PAGE), 0);
-	f->gtab = mmap(NULL, XSIM_GNTTAB_ENTRIES * sizeof(grant_entry_v1_t), PROT_READ | PROT_WRITE, MAP_SHARED, g, 0);
+	f->gtab = mmap(NULL, XSIM_GNTTAB_ENTRIES * sizeof(grant_entry_v1_t), PROT_READ | PROT_WRITE,
+		       MAP_SHARED, g, 0);
 	f->pool = mmap(NULL, (size_t)NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, p, 0);
 	assert_true(f->gtab != MAP_FAILED && f->pool != MAP_FAILED);
 	assert_int_equal(gnttab_back_attach(&f->gt, g, p, NPAGES, 0), 0);   /* takes the fds */
@@ -163,9 +178,18 @@ static struct fe *fe_new_cfg(const struct simnet_cfg *over)
 		f->cfg.hostile_every = over->hostile_every ? over->hostile_every : 1;
 		f->cfg.gen_size = over->gen_size;
 	}
-	assert_int_equal(simnet_init(&f->n, &f->cfg, f->st, &f->gt, f->evt), 0);
+	if (tap) {
+		f->cfg.tap = tap;
+		f->cfg.wire_fds = NULL;
+	}
+	assert_int_equal(netns_run(netns, fe_init, f), 0);
 	assert_int_equal(be_state(f), XenbusStateInitWait);
 	return f;
+}
+
+static struct fe *fe_new_cfg(const struct simnet_cfg *over)
+{
+	return fe_new_at(over, NULL, NULL);
 }
 
 static void fe_free(struct fe *f)
@@ -620,6 +644,7 @@ static void refusals(void **state)
 		{ FE "/feature-sg", "yes", 1 },
 		{ FE "/queue-1/tx-ring-ref", NULL, 2 },     /* one queue's keys missing */
 		{ FE "/event-channel", "99", 1 },           /* not a bound channel */
+		{ FE "/queue-1/event-channel", "7", 2 },    /* queue 0's channel again */
 		{ FE "/tx-ring-ref", "4095", 1 },           /* not granted */
 	};
 
@@ -1349,7 +1374,7 @@ static void query_text(void **state)
 
 	assert_true(len > 0 && len < (int)sizeof(text) - 1);
 	assert_non_null(strstr(text, "\nqueues=2\n"));
-	assert_non_null(strstr(text, "features=sg gso-tcpv4 gso-tcpv6 csum ipv6-csum rx-notify"));
+	assert_non_null(strstr(text, "features=sg gso-tcpv4 gso-tcpv6 csum ipv6-csum rx-notify\n"));
 	assert_non_null(strstr(text, "\nrx-packets=1\n"));
 	assert_non_null(strstr(text, "\nqueue-0-rx-packets=0\n"));
 	assert_non_null(strstr(text, "\nqueue-1-rx-packets=1\n"));
@@ -1357,6 +1382,394 @@ static void query_text(void **state)
 	assert_non_null(strstr(text, "queue-1-rx-ring=req_prod 4 req_cons 1"));
 	assert_non_null(strstr(text, "\ndisabled=0\n"));
 	fe_free(f);
+}
+
+
+/* ---- end to end: the host's kernel on both sides of real TAPs ---------
+ * Host A (namespace xsa<pid>) talks TCP through the simulator's TAP; the
+ * fake frontend bridges its rings to a TAP in namespace xsb<pid>, whose
+ * kernel is host B: offloads both ways are the kernels' own (TSO, partial
+ * checksums), carried over the rings as netif.h says. */
+
+#define FLOWS 32
+#define FLOW_BYTES (192 * 1024)
+
+struct e2e {
+	struct fe *f;
+	char nsa[24], nsb[24], tapa[16], tapb[16];
+	struct sim_tap tb;
+	unsigned int nq;
+	bool sg, gso, csum;
+	uint64_t rx_frames, rx_gso, rx_blank, rx_bad_csum, tx_frames, tx_gso, tx_blank;
+	uint32_t rx_max_len, rx_max_slots;
+};
+
+struct flow {
+	int a, b;                 /* A's and B's socket */
+	size_t sent[2], got[2];   /* [0]: B to A, [1]: A to B */
+	bool bad;
+};
+
+static struct e2e E;
+static struct flow flows[FLOWS];
+static int lfd4, lfd6;
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	return system(cmd);
+}
+
+static int open_tapb(void *arg)
+{
+	struct e2e *e = arg;
+
+	if (tap_open(&e->tb, e->tapb, e->sg ? 9000 : 1500, e->nq) < 0)
+		return -1;
+	return tap_set_offload(&e->tb, e->csum, e->gso, e->gso);
+}
+
+struct sockarg {
+	int family;
+	const char *addr;
+	bool listen;
+	int fd;
+};
+
+static int mk_socket(void *arg)
+{
+	struct sockarg *a = arg;
+	struct sockaddr_storage ss = { 0 };
+	socklen_t sl;
+	int one = 1;
+
+	a->fd = socket(a->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (a->fd < 0)
+		return -1;
+	if (a->family == AF_INET) {
+		struct sockaddr_in *in = (void *)&ss;
+
+		in->sin_family = AF_INET;
+		in->sin_port = htons(5555);
+		inet_pton(AF_INET, a->addr, &in->sin_addr);
+		sl = sizeof(*in);
+	} else {
+		struct sockaddr_in6 *in6 = (void *)&ss;
+
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = htons(5555);
+		inet_pton(AF_INET6, a->addr, &in6->sin6_addr);
+		sl = sizeof(*in6);
+	}
+	setsockopt(a->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (a->listen)
+		return bind(a->fd, (void *)&ss, sl) || listen(a->fd, FLOWS) ? -1 : 0;
+	return connect(a->fd, (void *)&ss, sl) < 0 && errno != EINPROGRESS ? -1 : 0;
+}
+
+static int e2e_setup(struct e2e *e, unsigned int nq, bool split, bool sg, bool gso, bool csum)
+{
+	struct simnet_cfg over = { .mtu = 9000, .max_queues = 2 };
+
+	memset(e, 0, sizeof(*e));
+	e->nq = nq, e->sg = sg, e->gso = gso, e->csum = csum;
+	snprintf(e->nsa, sizeof(e->nsa), "xsa%d", (int)getpid());
+	snprintf(e->nsb, sizeof(e->nsb), "xsb%d", (int)getpid());
+	snprintf(e->tapa, sizeof(e->tapa), "xta%d", (int)getpid());
+	snprintf(e->tapb, sizeof(e->tapb), "xtb%d", (int)getpid());
+	for (int k = 0; k < SIM_MAX_QUEUES; k++)
+		e->tb.fd[k] = -1;
+	assert_int_equal(sh("ip netns add %s && ip netns add %s && ip -n %s link set lo up && "
+			    "ip -n %s link set lo up", e->nsa, e->nsb, e->nsa, e->nsb), 0);
+	e->f = fe_new_at(&over, e->nsa, e->tapa);
+	assert_int_equal(netns_run(e->nsb, open_tapb, e), 0);
+	/* B's segments must fit a TX request's 16-bit size, as netfront's do */
+	assert_int_equal(sh("ip -n %s link set %s gso_max_size 60000 && "
+			    "ip -n %s addr add 198.18.5.1/24 dev %s && ip -n %s addr add fd00:18:5::1/64 dev %s nodad && "
+			    "ip -n %s addr add 198.18.5.2/24 dev %s && ip -n %s addr add fd00:18:5::2/64 dev %s nodad",
+			    e->nsb, e->tapb, e->nsa, e->tapa, e->nsa, e->tapa, e->nsb, e->tapb, e->nsb, e->tapb), 0);
+	fe_rings(e->f, nq, split);
+	fe_features(e->f, sg, gso, csum);
+	assert_int_equal(fe_go(e->f), XenbusStateConnected);
+	for (unsigned int i = 0; i < nq; i++)
+		post_rx(e->f, i, RXN);
+	return 0;
+}
+
+static int e2e_teardown(void **state)
+{
+	struct e2e *e = &E;
+
+	(void)state;
+	for (int i = 0; i < FLOWS; i++) {
+		if (flows[i].a > 0)
+			close(flows[i].a);
+		if (flows[i].b > 0)
+			close(flows[i].b);
+	}
+	memset(flows, 0, sizeof(flows));
+	if (lfd4 > 0)
+		close(lfd4);
+	if (lfd6 > 0)
+		close(lfd6);
+	lfd4 = lfd6 = 0;
+	tap_close(&e->tb);
+	if (e->f)
+		fe_free(e->f);
+	e->f = NULL;
+	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", e->nsa, e->nsb);
+	return 0;
+}
+
+/* Frontend receive: each packet to B's TAP, with what the flags and the
+ * GSO extra say, as a virtio_net_hdr. */
+static void bridge_rx(struct e2e *e, unsigned int qi)
+{
+	while (rx_take(e->f, qi, &rp)) {
+		struct virtio_net_hdr vh = { 0 };
+		struct pkt_l4 l;
+		bool l4 = pkt_parse_l4(rp.data, rp.len, &l) == 0;
+
+		assert_false(rp.truncated);
+		assert_true(rp.ids_ok);
+		if (rp.flags & NETRXF_csum_blank) {
+			assert_true(l4);
+			vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+			vh.csum_start = htole16(l.l4_off);
+			vh.csum_offset = htole16((uint16_t)(l.csum_off - l.l4_off));
+			e->rx_blank++;
+		} else {
+			if (rp.flags & NETRXF_data_validated)
+				vh.flags = VIRTIO_NET_HDR_F_DATA_VALID;
+			if (l4 && l.proto == IPPROTO_TCP && !csum_ok(rp.data, rp.len))
+				e->rx_bad_csum++;
+		}
+		for (unsigned int k = 0; k < rp.nextra; k++) {
+			assert_int_equal(rp.extra[k].type, XEN_NETIF_EXTRA_TYPE_GSO);
+			assert_true(l4 && (rp.flags & NETRXF_csum_blank));
+			vh.gso_type = rp.extra[k].u.gso.type == XEN_NETIF_GSO_TYPE_TCPV6 ? VIRTIO_NET_HDR_GSO_TCPV6
+											  : VIRTIO_NET_HDR_GSO_TCPV4;
+			vh.gso_size = htole16(rp.extra[k].u.gso.size);
+			vh.hdr_len = htole16(l.hdr_len);
+			e->rx_gso++;
+		}
+		e->rx_frames++;
+		if (!rp.nextra && rp.len > e->rx_max_len)
+			e->rx_max_len = rp.len;
+		if (rp.nslots > e->rx_max_slots)
+			e->rx_max_slots = rp.nslots;
+		struct iovec iov[2] = { { &vh, sizeof(vh) }, { rp.data, rp.len } };
+
+		assert_int_equal(writev(e->tb.fd[qi], iov, 2), (ssize_t)(sizeof(vh) + rp.len));
+		post_rx(e->f, qi, rp.nslots);
+	}
+}
+
+/* Frontend transmit: what B's kernel hands its TAP, as requests. */
+static void bridge_tx(struct e2e *e, unsigned int qi)
+{
+	struct fq *q = &e->f->q[qi];
+	static uint8_t buf[SIM_FRAME_MAX + 64];
+
+	for (; q->tx.rsp_cons != q->tx.sring->rsp_prod; q->tx.rsp_cons++) {
+		netif_tx_response_t r = tx_rsp(e->f, qi, q->tx.rsp_cons);
+
+		assert_true(r.status == NETIF_RSP_OKAY || r.status == NETIF_RSP_NULL);
+	}
+	while (RING_FREE_REQUESTS(&q->tx) >= 20) {
+		ssize_t r = read(e->tb.fd[qi], buf, sizeof(buf));
+		struct virtio_net_hdr vh;
+		struct netif_extra_info gso = { .type = XEN_NETIF_EXTRA_TYPE_GSO };
+		uint16_t flags = 0;
+
+		if (r < 0)
+			break;
+		assert_true(r > (ssize_t)sizeof(vh) + 14 && r <= (ssize_t)sizeof(vh) + 0xffff);
+		memcpy(&vh, buf, sizeof(vh));
+		if (vh.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+			flags = NETTXF_csum_blank | NETTXF_data_validated;
+			e->tx_blank++;
+		}
+		if (vh.gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			gso.u.gso.type = (vh.gso_type & 0x7f) == VIRTIO_NET_HDR_GSO_TCPV6 ? XEN_NETIF_GSO_TYPE_TCPV6
+											 : XEN_NETIF_GSO_TYPE_TCPV4;
+			gso.u.gso.size = le16toh(vh.gso_size);
+			e->tx_gso++;
+		}
+		tx_packet(e->f, qi, buf + sizeof(vh), (uint16_t)(r - (ssize_t)sizeof(vh)), PAGE, flags,
+			  vh.gso_type != VIRTIO_NET_HDR_GSO_NONE ? &gso : NULL);
+		e->tx_frames++;
+	}
+}
+
+/* Every flow carries the same bytes each way (A's accepted sockets come in
+ * any order): a stream's every byte is checked where it arrives. */
+static uint8_t pattern(size_t i, int dir)
+{
+	return (uint8_t)(i * 13 + (i >> 12) + (size_t)dir * 101);
+}
+
+/* Move each flow's bytes; true when every flow is done both ways. */
+static bool flows_step(void)
+{
+	static uint8_t chunk[65536];
+	bool done = true;
+
+	for (int k = 0; k < 2; k++) {
+		int l = k ? lfd6 : lfd4, c;
+
+		while (l > 0 && (c = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+			int i = 0;
+
+			while (i < FLOWS && flows[i].a)
+				i++;
+			assert_true(i < FLOWS);
+			flows[i].a = c;
+		}
+	}
+	for (int i = 0; i < FLOWS; i++) {
+		struct flow *fl = &flows[i];
+
+		for (int dir = 0; dir < 2; dir++) {
+			int tx = dir ? fl->a : fl->b, rx = dir ? fl->b : fl->a;
+			size_t left = FLOW_BYTES - fl->sent[dir];
+
+			if (tx > 0 && left) {
+				size_t n = left < sizeof(chunk) ? left : sizeof(chunk);
+
+				for (size_t j = 0; j < n; j++)
+					chunk[j] = pattern(fl->sent[dir] + j, dir);
+				ssize_t w = send(tx, chunk, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+				if (w > 0)
+					fl->sent[dir] += (size_t)w;
+			}
+			if (rx > 0 && fl->got[dir] < FLOW_BYTES) {
+				ssize_t r = recv(rx, chunk, sizeof(chunk), MSG_DONTWAIT);
+
+				for (ssize_t j = 0; j < r; j++)
+					fl->bad |= chunk[j] != pattern(fl->got[dir] + (size_t)j, dir);
+				if (r > 0)
+					fl->got[dir] += (size_t)r;
+			}
+			done &= fl->got[dir] == FLOW_BYTES;
+		}
+	}
+	return done;
+}
+
+static void e2e_run(struct e2e *e)
+{
+	struct sockarg la4 = { AF_INET, "198.18.5.1", true, -1 }, la6 = { AF_INET6, "fd00:18:5::1", true, -1 };
+	bool done = false;
+	long iter;
+
+	assert_int_equal(netns_run(e->nsa, mk_socket, &la4), 0);
+	assert_int_equal(netns_run(e->nsa, mk_socket, &la6), 0);
+	lfd4 = la4.fd, lfd6 = la6.fd;
+	for (int i = 0; i < FLOWS; i++) {
+		struct sockarg c = { i & 1 ? AF_INET6 : AF_INET, i & 1 ? "fd00:18:5::1" : "198.18.5.1", false, -1 };
+
+		assert_int_equal(netns_run(e->nsb, mk_socket, &c), 0);
+		flows[i].b = c.fd;
+	}
+	/* a transfer takes about a hundred rounds; a stuck one fails in seconds */
+	for (iter = 0; iter < 20000 && !done; iter++) {
+		struct pollfd pfd[64];
+		int np, nsim;
+
+		simnet_handle_state(&e->f->n);
+		simnet_service(&e->f->n);
+		for (unsigned int i = 0; i < e->nq; i++) {
+			bridge_rx(e, i);
+			bridge_tx(e, i);
+		}
+		simnet_service(&e->f->n);
+		done = flows_step();
+		np = nsim = simnet_pollfds(&e->f->n, pfd, 32);
+		for (unsigned int i = 0; i < e->nq; i++)
+			pfd[np++] = (struct pollfd){ .fd = e->tb.fd[i], .events = POLLIN };
+		if (!done)
+			poll(pfd, (nfds_t)np, 1);
+		simnet_poll_done(&e->f->n, pfd, nsim);
+	}
+	printf("# e2e: %ld rounds; RX %llu frames (%llu GSO, %llu csum_blank, largest plain %u, at most %u slots); "
+	       "TX %llu frames (%llu GSO, %llu csum_blank)\n", iter, (unsigned long long)e->rx_frames,
+	       (unsigned long long)e->rx_gso, (unsigned long long)e->rx_blank, e->rx_max_len, e->rx_max_slots,
+	       (unsigned long long)e->tx_frames, (unsigned long long)e->tx_gso, (unsigned long long)e->tx_blank);
+	assert_true(done);
+	for (int i = 0; i < FLOWS; i++)
+		assert_false(flows[i].bad);
+	assert_int_equal(e->rx_bad_csum, 0);
+	assert_false(e->f->n.disabled);
+}
+
+
+static uint64_t qsum(struct fe *f, size_t off)
+{
+	uint64_t t = 0;
+
+	for (unsigned int i = 0; i < SIM_MAX_QUEUES; i++)
+		t += qstat(f, i, off);
+	return t;
+}
+
+/* Two queues with split channels, SG, GSO and checksum offload both ways,
+ * MTU 9000: both kernels' TSO and partial checksums cross the rings, and
+ * both queues carry traffic (32 flows: the chance that the host's flow
+ * hash puts them all on one queue is 2^-31). */
+static void e2e_offloads(void **state)
+{
+	struct e2e *e = &E;
+
+	(void)state;
+	e2e_setup(e, 2, true, true, true, true);
+	e2e_run(e);
+	assert_true(e->rx_gso > 0 && e->tx_gso > 0 && e->rx_blank > 0 && e->tx_blank > 0);
+	assert_true(e->rx_max_slots > 2);
+	assert_int_equal(qsum(e->f, offsetof(struct simnet_qstats, rx_gso)), e->rx_gso);
+	assert_int_equal(qsum(e->f, offsetof(struct simnet_qstats, tx_gso)), e->tx_gso);
+	assert_int_equal(qsum(e->f, offsetof(struct simnet_qstats, tx_dropped)), 0);
+	for (unsigned int i = 0; i < 2; i++) {
+		printf("# queue %u: rx %llu packets, tx %llu packets\n", i,
+		       (unsigned long long)QSTAT(e->f, i, rx_packets), (unsigned long long)QSTAT(e->f, i, tx_packets));
+		assert_true(QSTAT(e->f, i, rx_packets) > 0 && QSTAT(e->f, i, tx_packets) > 0);
+	}
+}
+
+/* Checksum offload without SG: partial checksums, no GSO, the MTU clamped. */
+static void e2e_csum_only(void **state)
+{
+	struct e2e *e = &E;
+
+	(void)state;
+	e2e_setup(e, 1, false, false, false, true);
+	e2e_run(e);
+	assert_true(e->rx_blank > 0 && e->tx_blank > 0);
+	assert_int_equal(e->rx_gso + e->tx_gso, 0);
+	assert_true(e->rx_max_len <= 1514);
+	assert_int_equal(e->rx_max_slots, 1);
+}
+
+/* Nothing negotiated: the host computes every checksum and segments every
+ * packet itself; one slot per packet. */
+static void e2e_plain(void **state)
+{
+	struct e2e *e = &E;
+
+	(void)state;
+	e2e_setup(e, 1, false, false, false, false);
+	e2e_run(e);
+	assert_int_equal(e->rx_gso + e->tx_gso + e->rx_blank + e->tx_blank, 0);
+	assert_true(e->rx_max_len <= 1514);
+	assert_int_equal(e->rx_max_slots, 1);
+	assert_int_equal(e->f->n.tap.mtu, 1500);
 }
 
 int main(void)
@@ -1381,6 +1794,9 @@ int main(void)
 		cmocka_unit_test(hostile_chains),
 		cmocka_unit_test(generator),
 		cmocka_unit_test(query_text),
+		cmocka_unit_test_setup_teardown(e2e_offloads, NULL, e2e_teardown),
+		cmocka_unit_test_setup_teardown(e2e_csum_only, NULL, e2e_teardown),
+		cmocka_unit_test_setup_teardown(e2e_plain, NULL, e2e_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,7 +2,6 @@
 /* xennet-xdp up: connect a vif and carry its traffic until told to stop. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -127,100 +126,36 @@ static void save_state(struct up *u)
 				 __ATOMIC_RELAXED);
 }
 
-static int parse(struct up *u, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "vif", required_argument, NULL, 'v' },
-		{ "ifname", required_argument, NULL, 'i' },
-		{ "sim", required_argument, NULL, 's' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "poll", required_argument, NULL, 'p' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "takeover", no_argument, NULL, 'T' },
-		{ "umem-frames", required_argument, NULL, 'F' },
-		{ "queues", required_argument, NULL, 'Q' },
-		{ "no-offload", no_argument, NULL, 'O' },
-		{ "zerocopy", no_argument, NULL, 'Z' },
-		{ "copy", no_argument, NULL, 'C' },
-		{ "trust-backend", no_argument, NULL, 'B' },
-		{ 0 },
-	};
-	const char *ifname = NULL;
-	unsigned long v;
-	int c;
+struct up_cfg {
+	unsigned long vif, timeout, umem_frames, queues;
+	const char *ifname, *sim, *netns;
+	int poll;                   /* 0 interrupt, 1 busy */
+	bool takeover, no_offload, zerocopy, copy, trust_backend;
+};
 
-	u->timeout_ms = 10000;
-	u->umem_frames = 0;   /* 4096 per queue; zero-copy (granted pages): 1024 */
-	u->zerocopy = -1;
-	u->queues = 0;   /* as many as the CPUs (and the backend) allow */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			if (cmd_parse_uint("up", "--vif", optarg, 65535, &v))
-				return 2;
-			u->vif = (unsigned int)v;
-			break;
-		case 'i':
-			ifname = optarg;
-			break;
-		case 's':
-			u->sim = optarg;
-			break;
-		case 'n':
-			u->netns = optarg;
-			break;
-		case 'p':
-			if (strcmp(optarg, "busy") && strcmp(optarg, "interrupt"))
-				return cmd_usage_error("up", "--poll: '%s' is not interrupt or busy", optarg);
-			u->busy = !strcmp(optarg, "busy");
-			break;
-		case 't':
-			if (cmd_parse_uint("up", "--timeout", optarg, 3600, &v) || !v)
-				return v ? 2 : cmd_usage_error("up", "--timeout must be at least 1 second");
-			u->timeout_ms = (long)v * 1000;
-			break;
-		case 'T':
-			u->takeover = true;
-			break;
-		case 'Q':
-			if (cmd_parse_uint("up", "--queues", optarg, NF_MAX_QUEUES, &v) || !v)
-				return v ? 2 : cmd_usage_error("up", "--queues: 1..%d", NF_MAX_QUEUES);
-			u->queues = (unsigned int)v;
-			break;
-		case 'O':
-			u->no_offload = true;
-			break;
-		case 'Z':
-		case 'C':
-			if (u->zerocopy >= 0 && u->zerocopy != (c == 'Z'))
-				return cmd_usage_error("up", "--zerocopy and --copy exclude each other");
-			u->zerocopy = c == 'Z';
-			break;
-		case 'B':
-			u->trust_backend = true;
-			break;
-		case 'F':
-			if (cmd_parse_uint("up", "--umem-frames", optarg, 65536, &v))
-				return 2;
-			if (v < 64 || (v & (v - 1)))
-				return cmd_usage_error("up", "--umem-frames: %lu is not a power of two in 64..65536", v);
-			u->umem_frames = (unsigned int)v;
-			break;
-		default:
-			return cmd_option_error("up", argv, c);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error("up", "unexpected argument '%s'", argv[optind]);
-	if (!u->umem_frames)
-		u->umem_frames = u->zerocopy == 1 ? 1024 : 4096;
-	if (ifname && !ifname_valid(ifname))
-		return cmd_usage_error("up", "--ifname: '%s' is not a valid name (1-13 of A-Z a-z 0-9 _ . -)", ifname);
-	if (u->netns && (!*u->netns || strchr(u->netns, '/') || strlen(u->netns) >= 64))
-		return cmd_usage_error("up", "--netns: '%s' is not a namespace name", u->netns);
-	if (ifname)
-		snprintf(u->ifname, sizeof(u->ifname), "%s", ifname);
+/* What the option table gave, checked further, into u. */
+static int configure(struct up *u, const struct up_cfg *c)
+{
+	if (c->zerocopy && c->copy)
+		return cmd_usage_error("up", "--zerocopy and --copy exclude each other");
+	if (c->umem_frames != OPT_UNSET && (c->umem_frames & (c->umem_frames - 1)))
+		return cmd_usage_error("up", "--umem-frames: %lu is not a power of two in 64..65536", c->umem_frames);
+	if (c->netns && (strchr(c->netns, '/') || strlen(c->netns) >= 64))
+		return cmd_usage_error("up", "--netns: '%s' is not a namespace name", c->netns);
+	u->vif = (unsigned int)c->vif;
+	u->sim = c->sim;
+	u->netns = c->netns;
+	u->busy = c->poll == 1;
+	u->timeout_ms = (long)c->timeout * 1000;
+	u->takeover = c->takeover;
+	u->zerocopy = c->zerocopy ? 1 : c->copy ? 0 : -1;
+	u->trust_backend = c->trust_backend;
+	u->no_offload = c->no_offload;
+	u->queues = c->queues == OPT_UNSET ? 0 : (unsigned int)c->queues;   /* 0: one per CPU */
+	/* zero-copy shares the UMEM with the backend: fewer frames by default */
+	u->umem_frames = c->umem_frames != OPT_UNSET ? (unsigned int)c->umem_frames : u->zerocopy == 1 ? 1024 : 4096;
+	if (c->ifname)
+		snprintf(u->ifname, sizeof(u->ifname), "%s", c->ifname);
 	else if (snprintf(u->ifname, sizeof(u->ifname), "xennet%u", u->vif) > IFNAME_MAX)
 		return cmd_usage_error("up", "--vif %u: pick a shorter --ifname", u->vif);
 	ifname_peer(u->ifname, u->peer);
@@ -654,7 +589,7 @@ static void close_lock(int *fd, const char *name)
 	*fd = -1;
 }
 
-int cmd_up(int argc, char **argv)
+static int run(void *cfg)
 {
 	struct up u = { .if_lock = -1, .vif_lock = -1 };
 	sigset_t mask;
@@ -662,7 +597,7 @@ int cmd_up(int argc, char **argv)
 
 	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++)
 		u.dp[i].stop_fd = u.dp[i].done_fd = -1;
-	ret = parse(&u, argc, argv);
+	ret = configure(&u, cfg);
 	if (ret)
 		return ret;
 	ret = 1;
@@ -720,3 +655,50 @@ out:
 	close_lock(&u.if_lock, u.if_lock_name);
 	return ret;
 }
+
+static const char *const polls[] = { "interrupt", "busy", NULL };
+
+#define O(f) offsetof(struct up_cfg, f)
+static const struct opt opts[] = {
+	OPT("vif", 0, OPT_UINT, O(vif), "N", "the vif to connect: device/vif/N in XenStore", .dflt = "0",
+	    .max = 65535),
+	OPT("ifname", 'i', OPT_IFNAME, O(ifname), "NAME", "the guest's interface, 1-13 of A-Z a-z 0-9 _ . - "
+	    "(default xennet<N>); its peer is NAME-p"),
+	OPT("takeover", 0, OPT_FLAG, O(takeover), NULL, "take the vif over from the kernel's xen-netfront "
+	    "(unbind it, clear what it left in XenStore)"),
+	OPT("sim", 0, OPT_STRING, O(sim), "SOCKET", "use the simulated backend serving SOCKET (xennet-simback) "
+	    "instead of Xen", .comp = COMP_FILE),
+	OPT("netns", 0, OPT_STRING, O(netns), "NS", "create the guest's interface in network namespace NS "
+	    "(ip netns)", .comp = COMP_NETNS),
+	OPT("poll", 0, OPT_CHOICE, O(poll), "MODE", "interrupt: sleep in poll() on the event channel and "
+	    "the XSK; busy: spin on the rings, never sleep", .dflt = "interrupt", .choices = polls),
+	OPT("timeout", 0, OPT_UINT, O(timeout), "S", "seconds to wait for the backend at each step of the "
+	    "handshake", .dflt = "10", .min = 1, .max = 3600),
+	OPT("umem-frames", 0, OPT_UINT, O(umem_frames), "N", "UMEM frames per queue, a power of two (default "
+	    "4096; 1024 with --zerocopy)", .min = 64, .max = 65536),
+	OPT("queues", 0, OPT_UINT, O(queues), "N", "queues to ask for, at most the backend's "
+	    "multi-queue-max-queues (default: one per online CPU)", .min = 1, .max = NF_MAX_QUEUES),
+	OPT("no-offload", 0, OPT_FLAG, O(no_offload), NULL, "negotiate no checksum offload and no GSO "
+	    "(scatter-gather stays)"),
+	OPT("zerocopy", 0, OPT_FLAG, O(zerocopy), NULL, "UMEM frames are the granted pages: no copy in "
+	    "userspace; only with a trusted backend (its XenStore trusted key, or --trust-backend)"),
+	OPT("copy", 0, OPT_FLAG, O(copy), NULL, "copy between grant pages and UMEM (the default): the "
+	    "backend sees only the pages of its own traffic"),
+	OPT("trust-backend", 0, OPT_FLAG, O(trust_backend), NULL, "trust the backend with zero-copy even "
+	    "where the toolstack did not mark it trusted"),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_up_def = OPT_CMD(
+	"up", "Connect a vif and carry its traffic until told to stop.",
+	"up takes device/vif/N from XenStore, reads its backend and MAC, requires feature-rx-copy, shares "
+	"the rings and buffers, and goes Connected; it creates the guest's interface (MAC from XenStore, MTU "
+	"from the optional mtu key, default 1500) and its peer, which only xennet-xdp uses. The carrier of "
+	"the interface is up only while the backend is Connected. It runs in the foreground until SIGINT or "
+	"SIGTERM, then goes Closing and Closed and revokes every grant. If the backend leaves Connected, it "
+	"lets go of everything and waits for the backend to come back; after the guest is restored or "
+	"migrated, it connects again to the backend it finds. One process owns one vif and one interface "
+	"name (locks in the run directory, held for its life).\n"
+	"\n"
+	"On real Xen it needs the xen-evtchn and xen-gntalloc modules (/dev/xen/{xenbus,evtchn,gntalloc}).",
+	opts, sizeof(struct up_cfg), run);

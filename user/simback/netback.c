@@ -19,11 +19,6 @@
 #define PAGE 4096u
 #define WHO "xennet-simback"
 
-const char *const sim_hostile_names[HOSTILE_KINDS] = {
-	"", "bad-id", "bad-size", "bad-offset", "runaway", "bad-extra-type", "gso-size-0",
-	"gso-size-big", "long-chain", "missing-last", "bad-chain-id",
-};
-
 static int put(struct simnet *n, const char *dir, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 static int put(struct simnet *n, const char *dir, const char *key, const char *fmt, ...)
@@ -438,6 +433,18 @@ static int connect_queue(struct simnet *n, struct simnet_queue *q, const char *d
 		q->tx_chan = q->rx_chan = NULL;
 		return -1;
 	}
+	/* a port binds once: another queue's is refused, as Xen refuses
+	 * netback's second bind_interdomain of it */
+	for (unsigned int k = 0; k < q->id; k++) {
+		const struct simnet_queue *o = &n->q[k];
+
+		if (o->tx_chan == q->tx_chan || o->rx_chan == q->tx_chan || o->tx_chan == q->rx_chan ||
+		    o->rx_chan == q->rx_chan) {
+			log_err(WHO, "%s: an event channel of queue %u again", dir, k);
+			q->tx_chan = q->rx_chan = NULL;
+			return -1;
+		}
+	}
 	txs = (void *)gnttab_back_map(n->gt, (uint32_t)tx_ref, true);
 	rxs = txs ? (void *)gnttab_back_map(n->gt, (uint32_t)rx_ref, true) : NULL;
 	if (rxs) {
@@ -750,7 +757,7 @@ int simnet_query(const struct simnet *n, char *buf, size_t size)
 	 * tx-ring are queue 0's */
 	for (unsigned int i = 0; n->connected && i < n->nqueues; i++) {
 		const struct simnet_queue *q = &n->q[i];
-		char pfx[16];
+		char pfx[24];
 
 		if (i == 0)
 			rings_text(&b, &s, "", q);
@@ -759,11 +766,20 @@ int simnet_query(const struct simnet *n, char *buf, size_t size)
 		qline(&b, &s, "queue-%u-evtchn=%d %d\n", i, q->tx_chan ? q->tx_chan->port : 0,
 		      q->rx_chan ? q->rx_chan->port : 0);
 	}
-	qline(&b, &s, "queues=%u\nfeatures=%s%s%s%s%s%s%s\nmtu=%u\ndisabled=%d\nfatal=%llu\nfatal-reason=%s\n",
-	      n->nqueues, f->sg ? "sg " : "", f->gso_tcpv4 ? "gso-tcpv4 " : "",
-	      f->gso_tcpv6 ? "gso-tcpv6 " : "", f->ip_csum ? "csum " : "", f->ipv6_csum ? "ipv6-csum " : "",
-	      f->rx_notify ? "rx-notify " : "", f->mcast_ctrl ? "multicast-control" : "", n->mtu,
-	      n->disabled, (unsigned long long)n->stats.fatal, n->fatal_reason);
+	const char *fnames[] = { f->sg ? "sg" : NULL, f->gso_tcpv4 ? "gso-tcpv4" : NULL,
+				 f->gso_tcpv6 ? "gso-tcpv6" : NULL, f->ip_csum ? "csum" : NULL,
+				 f->ipv6_csum ? "ipv6-csum" : NULL, f->rx_notify ? "rx-notify" : NULL,
+				 f->mcast_ctrl ? "multicast-control" : NULL };
+	bool any = false;
+
+	qline(&b, &s, "queues=%u\nfeatures=", n->nqueues);
+	for (size_t k = 0; n->connected && k < sizeof(fnames) / sizeof(fnames[0]); k++)
+		if (fnames[k]) {
+			qline(&b, &s, "%s%s", any ? " " : "", fnames[k]);
+			any = true;
+		}
+	qline(&b, &s, "\nmtu=%u\ndisabled=%d\nfatal=%llu\nfatal-reason=%s\n", n->mtu, n->disabled,
+	      (unsigned long long)n->stats.fatal, n->fatal_reason);
 	/* each counter in all, under the name it always had, then per queue */
 	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
 		unsigned long long sum = 0;

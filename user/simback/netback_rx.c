@@ -135,8 +135,16 @@ static int next_frame(struct simnet *n, struct simnet_queue *q)
 	if (q->wire < 0 || !RING_HAS_UNCONSUMED_REQUESTS(&q->rx))
 		return 0;   /* frames wait in the TAP while there is nowhere to put them */
 	r = read(q->wire, q->buf, SIM_FRAME_MAX);
-	if (r < 0)
+	if (r < 0) {
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+			/* the TAP is going away (its namespace deleted): stop
+			 * polling it rather than spin on its error */
+			log_warn("xennet-simback", "queue %u: reading the wire: %s; no more frames from it",
+				 q->id, strerror(errno));
+			q->wire = -1;
+		}
 		return 0;
+	}
 	if (r < (ssize_t)(VNET_HLEN + 14)) {
 		q->stats.rx_dropped++;
 		return -1;

@@ -37,7 +37,6 @@ enum sim_hostile {
 	HOSTILE_BAD_CHAIN_ID,     /* a chained slot answering another request's id */
 	HOSTILE_KINDS
 };
-extern const char *const sim_hostile_names[HOSTILE_KINDS];
 
 /* The host side: a multi-queue TAP with virtio_net_hdr on every frame. */
 struct sim_tap {
