@@ -43,7 +43,7 @@ void config_free(struct up_config *uc)
 static int parse(const struct conf_cmd *cc, const char *ifname, const struct opt_cmd **c, void **cfg)
 {
 	char *argv[MAX_WORDS + 8] = { "xennet-xdp", "filter", cc->filter ? "attach" : "rule", (char *)ifname };
-	struct cli_global g;
+	struct cli_global g = { 0 };
 	int argc = 4, ret;
 
 	*cfg = NULL;
