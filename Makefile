@@ -13,6 +13,9 @@ FILTERDIR      ?= $(PREFIX)/lib/xennet-xdp/filters
 MANDIR         ?= $(PREFIX)/share/man
 BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# the config files (SYSCONFDIR/xennet-xdp/IFNAME.conf): /etc whatever PREFIX is
+SYSCONFDIR     ?= /etc
+CONFDIR        := $(SYSCONFDIR)/xennet-xdp
 
 PKGS    := xenstore xengnttab xenevtchn libbpf libxdp libnl-route-3.0 json-c libsystemd
 CFLAGS  ?= -O2 -g
@@ -55,7 +58,10 @@ TOOL_BINS    := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
 BINS := $(B)/xennet-xdp $(B)/xennet-simback
 # what `make install` installs, generated from the programs' option tables
 DOCS := $(B)/man/xennet-xdp.8 $(B)/man/xennet-simback.1 $(B)/completion/xennet-xdp
-PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS)
+# the systemd unit and the example config, with this install's paths
+SYSTEMD_UNIT := $(B)/systemd/xennet-xdp@.service
+EXAMPLE := $(B)/conf/example.conf
+PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS) $(SYSTEMD_UNIT) $(EXAMPLE)
 
 .PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg soak demo bench install \
 	uninstall clean help asan
@@ -79,8 +85,9 @@ help:
 	@echo "                scratch root, run lintian; and make install/uninstall into a DESTDIR"
 	@echo "make programs   build only what make install installs"
 	@echo "make install    install xennet-xdp (SBINDIR), the filters (FILTERDIR), man pages (MANDIR),"
-	@echo "                bash completion (BASHCOMPDIR), xennet-simback (LIBEXECDIR) under DESTDIR;"
-	@echo "                PREFIX=$(PREFIX); builds only those, never runs apt-get"
+	@echo "                bash completion (BASHCOMPDIR), xennet-simback (LIBEXECDIR), the systemd unit"
+	@echo "                xennet-xdp@.service (SYSTEMDUNITDIR), an example config (SYSCONFDIR/xennet-xdp)"
+	@echo "                under DESTDIR; PREFIX=$(PREFIX); builds only those, never runs apt-get"
 	@echo "make uninstall  remove what make install installed (same variables)"
 	@echo "make clean      remove $(B)/"
 
@@ -113,14 +120,24 @@ $(B)/completion/xennet-xdp: $(B)/xennet-xdp
 	@mkdir -p $(dir $@)
 	$< --generate bash-completion > $@.tmp && mv $@.tmp $@
 
+# the paths said in the unit and the example: written again when one changes
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@FILTERDIR@|$(FILTERDIR)|g'
+$(SYSTEMD_UNIT): systemd/xennet-xdp@.service.in FORCE
+	@mkdir -p $(dir $@)
+	@$(SUBST) $< > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+$(EXAMPLE): conf/example.conf.in FORCE
+	@mkdir -p $(dir $@)
+	@$(SUBST) $< > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+
 # what the binaries say about themselves (--version, the man page, where the
 # completion finds installed filters): main.o is rebuilt when it changes
-BUILD_INFO = $(VERSION) $(FILTERDIR) $(shell pkg-config --modversion libxdp 2>/dev/null)
+BUILD_INFO = $(VERSION) $(FILTERDIR) $(SYSCONFDIR) $(shell pkg-config --modversion libxdp 2>/dev/null)
 $(B)/build-info: FORCE | deps-ok
 	@mkdir -p $(B); echo '$(BUILD_INFO)' | cmp -s - $@ || echo '$(BUILD_INFO)' > $@
 $(B)/user/cli/main.o $(B)/user/simback/main.o: $(B)/build-info
 $(B)/user/cli/main.o $(B)/user/simback/main.o: CFLAGS += -DXENNET_VERSION='"$(word 1,$(BUILD_INFO))"' \
-	-DXENNET_FILTER_DIR='"$(word 2,$(BUILD_INFO))"' -DXENNET_LIBXDP_VERSION='"$(word 3,$(BUILD_INFO))"'
+	-DXENNET_FILTER_DIR='"$(word 2,$(BUILD_INFO))"' -DXENNET_CONF_DIR='"$(word 3,$(BUILD_INFO))/xennet-xdp"' \
+	-DXENNET_LIBXDP_VERSION='"$(word 4,$(BUILD_INFO))"'
 .PHONY: FORCE
 
 $(B)/libcommon.a: $(COMMON_OBJS)
@@ -172,23 +189,28 @@ asan:
 test-pkg: deps
 	@tests/run.sh pkg
 
-# what is installed, where (SYSTEMDUNITDIR: for the units to come)
+# what is installed, where
 INSTALLED := $(SBINDIR)/xennet-xdp $(LIBEXECDIR)/xennet-simback \
 	$(FILTER_OBJS:$(B)/filters/%=$(FILTERDIR)/%) $(MANDIR)/man8/xennet-xdp.8 \
-	$(MANDIR)/man1/xennet-simback.1 $(BASHCOMPDIR)/xennet-xdp
+	$(MANDIR)/man1/xennet-simback.1 $(BASHCOMPDIR)/xennet-xdp $(SYSTEMDUNITDIR)/xennet-xdp@.service \
+	$(CONFDIR)/example.conf
 install: NO_APT = 1
 install: programs
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(FILTERDIR) \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(CONFDIR)
 	install -m 755 $(B)/xennet-xdp $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(B)/xennet-simback $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(FILTER_OBJS) $(DESTDIR)$(FILTERDIR)/
 	install -m 644 $(B)/man/xennet-xdp.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 $(B)/man/xennet-simback.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(B)/completion/xennet-xdp $(DESTDIR)$(BASHCOMPDIR)/
+	install -m 644 $(SYSTEMD_UNIT) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 644 $(EXAMPLE) $(DESTDIR)$(CONFDIR)/
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(FILTERDIR) $(DESTDIR)$(dir $(FILTERDIR)) $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(FILTERDIR) $(DESTDIR)$(dir $(FILTERDIR)) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(CONFDIR) 2>/dev/null
 
 clean:
 	rm -rf $(B) build-asan

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cmd.h"
+#include "cli/config.h"
 #include "cli/keeper.h"
 #include "cli/stale.h"
 #include "common/log.h"
@@ -116,7 +117,7 @@ static void save_state(struct up *u)
 
 struct up_cfg {
 	unsigned long vif, timeout, umem_frames;
-	const char *ifname, *sim, *netns;
+	const char *ifname, *sim, *netns, *config;
 	int poll;                   /* 0 interrupt, 1 busy */
 	bool takeover;
 };
@@ -413,13 +414,19 @@ static void close_lock(int *fd, const char *name)
 static int run(void *cfg)
 {
 	struct up u = { .if_lock = -1, .vif_lock = -1 };
+	struct up_config *conf = NULL;
+	const char *conf_path = ((struct up_cfg *)cfg)->config;
 	sigset_t mask;
 	int sigfd = -1, ret;
 
 	u.dp.stop_fd = u.dp.done_fd = -1;
-	ret = configure(&u, cfg);
-	if (ret)
+	ret = conf_path ? config_load(conf_path, &cmd_up_def, cfg, &conf) : 0;
+	if (!ret)
+		ret = configure(&u, cfg);
+	if (ret) {
+		config_free(conf);
 		return ret;
+	}
 	ret = 1;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -441,6 +448,9 @@ static int run(void *cfg)
 	for (unsigned int i = 0; u.stats && i < NF_MAX_QUEUES; i++)
 		u.nf.st[i] = &u.stats->q[i];
 	if (open_port(&u) < 0)
+		goto out;
+	save_state(&u);   /* the config's filter commands find the instance by it */
+	if (config_apply(conf, u.ifname) < 0)
 		goto out;
 	{
 		char stale[256];
@@ -472,6 +482,7 @@ out:
 		close(sigfd);
 	close_lock(&u.vif_lock, u.vif_lock_name);
 	close_lock(&u.if_lock, u.if_lock_name);
+	config_free(conf);
 	return ret;
 }
 
@@ -487,14 +498,17 @@ static const struct opt opts[] = {
 	    "(unbind it, clear what it left in XenStore)"),
 	OPT("sim", 0, OPT_STRING, O(sim), "SOCKET", "use the simulated backend serving SOCKET (xennet-simback) "
 	    "instead of Xen", .comp = COMP_FILE),
-	OPT("netns", 0, OPT_STRING, O(netns), "NS", "create the guest's interface in network namespace NS "
+	OPT("netns", 0, OPT_NETNS, O(netns), "NS", "create the guest's interface in network namespace NS "
 	    "(ip netns)", .comp = COMP_NETNS),
 	OPT("poll", 0, OPT_CHOICE, O(poll), "MODE", "interrupt: sleep in poll() on the event channel and "
 	    "the XSK; busy: spin on the rings, never sleep", .dflt = "interrupt", .choices = polls),
 	OPT("timeout", 0, OPT_UINT, O(timeout), "S", "seconds to wait for the backend at each step of the "
 	    "handshake", .dflt = "10", .min = 1, .max = 3600),
 	OPT("umem-frames", 0, OPT_UINT, O(umem_frames), "N", "UMEM frames, a power of two", .dflt = "4096",
-	    .min = 64, .max = 65536),
+	    .min = 64, .max = 65536, .flags = OPT_POW2),
+	OPT("config", 0, OPT_STRING, O(config), "FILE", "read these options, and the filters to attach with "
+	    "their rules, from FILE (see CONFIGURATION in the man page); the command line's options win",
+	    .flags = OPT_NOCONF, .comp = COMP_FILE),
 	OPT_TABLE_END,
 };
 
