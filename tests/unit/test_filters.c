@@ -316,6 +316,9 @@ static void filter_names(void **state)
 			if (strncmp(n, "xennet_", 7) != 0)
 				fail_msg("%s: program %s does not start with xennet_", path, n);
 			assert_int_equal(bpf_program__type(p), BPF_PROG_TYPE_XDP);
+			/* frags-aware: loaded with BPF_F_XDP_HAS_FRAGS, so that it
+			 * can sit on an interface with multi-buffer frames */
+			assert_string_equal(bpf_program__section_name(p), "xdp.frags");
 			nprog++;
 		}
 		assert_int_equal(nprog, 1);
@@ -410,34 +413,39 @@ static void filter_port_deny(void **state)
 	EXPECT(f, b, mk_v4_full(b, 0, "198.51.100.1", "192.0.2.1", UDP(1000, 53), 5, 185), XDP_PASS);
 	assert_int_equal(port_hits(fd, 53, IPPROTO_UDP), 5);
 
-	/* not IP, not parseable, or not TCP/UDP directly: pass */
+	/* not IP, or not TCP/UDP: pass; IP that cannot be judged (cut short,
+	 * past its IP length, IHL < 5, a wrong version, a broken extension
+	 * header): dropped, with no rule hit */
 	EXPECT(f, b, mk_arp(b, 0), XDP_PASS);
 	EXPECT(f, b, mk_arp(b, 1), XDP_PASS);
 	n = mk_v4(b, "198.51.100.1", UDP(1000, 53));
-	EXPECT(f, b, 14, XDP_PASS);                     /* Ethernet header only */
-	EXPECT(f, b, 14 + 19, XDP_PASS);                /* IPv4 header cut short */
-	EXPECT(f, b, 14 + 20 + 4, XDP_PASS);            /* ports there, UDP header not whole */
-	EXPECT(f, b, 14 + 20 + 8, XDP_DROP);            /* UDP header whole, no payload */
+	EXPECT(f, b, 14, XDP_DROP);                     /* Ethernet header only */
+	EXPECT(f, b, 14 + 19, XDP_DROP);                /* IPv4 header cut short */
+	EXPECT(f, b, 14 + 20 + 4, XDP_DROP);            /* shorter than its IP length */
+	EXPECT(f, b, 14 + 20 + 8, XDP_DROP);
 	EXPECT(f, b, n, XDP_DROP);
+	b[17] = 28;                                     /* IP length: UDP header, no payload */
+	EXPECT(f, b, 14 + 28, XDP_DROP);
 	n = mk_v4_full(b, 1, "198.51.100.1", "192.0.2.1", UDP(1000, 53), 5, 0);
-	EXPECT(f, b, 16, XDP_PASS);                     /* VLAN tag cut short */
-	EXPECT(f, b, 18 + 20 + 7, XDP_PASS);
+	EXPECT(f, b, 16, XDP_DROP);                     /* VLAN tag cut short */
+	EXPECT(f, b, 18 + 20 + 7, XDP_DROP);
 	/* destination 192.0.0.53: a 16-byte header would put "port 53" in its
 	 * last two bytes */
 	n = mk_v4_full(b, 0, "198.51.100.1", "192.0.0.53", UDP(1000, 53), 6, 0);
-	EXPECT(f, b, 14 + 23, XDP_PASS);                /* options cut short */
+	EXPECT(f, b, 14 + 23, XDP_DROP);                /* options cut short */
 	b[14] = 0x44;                                   /* IHL 4: invalid */
-	EXPECT(f, b, n, XDP_PASS);
+	EXPECT(f, b, n, XDP_DROP);
 	b[14] = 0x56;                                   /* version 5 */
-	EXPECT(f, b, n, XDP_PASS);
+	EXPECT(f, b, n, XDP_DROP);
 	EXPECT(f, b, mk_v4(b, "198.51.100.1", ((struct l4){ IPPROTO_ICMP, 0, 53 })), XDP_PASS);
-	EXPECT(f, b, mk_v6(b, "2001:db8::1", ((struct l4){ 0 /* hop-by-hop */, 1000, 53 })), XDP_PASS);
+	/* a hop-by-hop header of (0xe8 + 1) * 8 bytes in a 16-byte payload */
+	EXPECT(f, b, mk_v6(b, "2001:db8::1", ((struct l4){ 0 /* hop-by-hop */, 1000, 53 })), XDP_DROP);
 	n = mk_v6(b, "2001:db8::1", UDP(1000, 53));
 	b[14] = 0x40;                                   /* IPv6 ethertype, version 4 */
-	EXPECT(f, b, n, XDP_PASS);
+	EXPECT(f, b, n, XDP_DROP);
 	b[14] = 0x60;
-	EXPECT(f, b, 14 + 39, XDP_PASS);
-	EXPECT(f, b, 14 + 40 + 7, XDP_PASS);
+	EXPECT(f, b, 14 + 39, XDP_DROP);
+	EXPECT(f, b, 14 + 40 + 7, XDP_DROP);
 	assert_int_equal(port_hits(fd, 53, IPPROTO_UDP), 7);
 
 	/* a rule removed at run time */
@@ -542,23 +550,26 @@ static void filter_prefix_deny(void **state)
 	EXPECT(f, b, mk_v6(b, "2001:db8:aa::4", UDP(1, 2)), XDP_PASS);
 	EXPECT(f, b, mk_v6(b, "::ffff:10.0.0.1", UDP(1, 2)), XDP_PASS);      /* v6, not v4 */
 	EXPECT(f, b, mk_v6_full(b, 1, "2001:db8:1:2::5", "2001:db8::2", UDP(1, 2)), XDP_DROP);
-	EXPECT(f, b, mk_v6(b, "2001:db8:1:2::5", ((struct l4){ 0, 1, 2 })), XDP_DROP);
+	EXPECT(f, b, mk_v6(b, "2001:db8:1:2::5", ((struct l4){ 0, 1, 2 })), XDP_DROP); /* broken chain */
 
-	/* non-IP and unparseable frames pass */
+	/* non-IP frames pass; IP frames cut short are dropped, with no rule hit */
 	EXPECT(f, b, mk_arp(b, 0), XDP_PASS);
 	EXPECT(f, b, mk_arp(b, 1), XDP_PASS);
+	n = mk_v4(b, "11.0.0.1", UDP(1, 2));
+	EXPECT(f, b, 14, XDP_DROP);
+	EXPECT(f, b, 14 + 19, XDP_DROP);
+	EXPECT(f, b, 14 + 20, XDP_DROP);                /* shorter than its IP length */
+	EXPECT(f, b, n, XDP_PASS);
 	n = mk_v4(b, "10.0.0.1", UDP(1, 2));
-	EXPECT(f, b, 14, XDP_PASS);
-	EXPECT(f, b, 14 + 19, XDP_PASS);
-	EXPECT(f, b, 14 + 20, XDP_DROP);                /* L3 is enough */
+	EXPECT(f, b, 14 + 20, XDP_DROP);
 	EXPECT(f, b, n, XDP_DROP);
 	n = mk_v6(b, "2001:db8:1:2::5", UDP(1, 2));
-	EXPECT(f, b, 14 + 39, XDP_PASS);
+	EXPECT(f, b, 14 + 39, XDP_DROP);
 	EXPECT(f, b, 14 + 40, XDP_DROP);
 
-	/* /8 rule: 10.200.3.4, 10.0.0.0, then 10.0.0.1 six times (icmp, fragment,
-	 * options, vlan, headers only, whole) */
-	assert_int_equal(v4_hits(v4, "10.0.0.0", 8), 8);
+	/* /8 rule: 10.200.3.4, 10.0.0.0, then 10.0.0.1 five times (icmp, fragment,
+	 * options, vlan, whole) */
+	assert_int_equal(v4_hits(v4, "10.0.0.0", 8), 7);
 	assert_int_equal(v4_hits(v4, "203.0.113.7", 32), 1);
 	assert_int_equal(v4_hits(v4, "192.168.1.0", 24), 2);
 
@@ -596,18 +607,20 @@ static void filter_prefix_allow(void **state)
 	EXPECT(f, b, mk_v6(b, "2001:db8:aa::5", UDP(1, 2)), XDP_PASS);       /* /128 */
 	EXPECT(f, b, mk_v6(b, "2001:db8:aa::6", UDP(1, 2)), XDP_DROP);
 
-	/* non-IP and unparseable frames pass even in allow-list mode */
+	/* non-IP frames pass even in allow-list mode; IP frames cut short are
+	 * dropped, even from an allowed source */
 	EXPECT(f, b, mk_arp(b, 0), XDP_PASS);
 	EXPECT(f, b, mk_arp(b, 1), XDP_PASS);
-	n = mk_v4(b, "11.0.0.1", UDP(1, 2));
-	EXPECT(f, b, 14, XDP_PASS);
-	EXPECT(f, b, 14 + 19, XDP_PASS);
-	EXPECT(f, b, n, XDP_DROP);
+	n = mk_v4(b, "10.0.0.1", UDP(1, 2));
+	EXPECT(f, b, 14, XDP_DROP);
+	EXPECT(f, b, 14 + 19, XDP_DROP);
+	EXPECT(f, b, 14 + 20, XDP_DROP);
+	EXPECT(f, b, n, XDP_PASS);
 	n = mk_v6(b, "2001:db8:1:3::5", UDP(1, 2));
-	EXPECT(f, b, 14 + 39, XDP_PASS);
+	EXPECT(f, b, 14 + 39, XDP_DROP);
 	EXPECT(f, b, n, XDP_DROP);
 
-	assert_int_equal(v4_hits(v4, "10.0.0.0", 8), 2);
+	assert_int_equal(v4_hits(v4, "10.0.0.0", 8), 3);
 
 	/* ::/0 lets every IPv6 source through; back to deny-list drops them all */
 	add_v6(v6, "::", 0);
@@ -695,12 +708,15 @@ static void filter_ratelimit(void **state)
 	assert_int_equal(bpf_map_lookup_elem(src, &ka, &st), 0);
 	assert_true(st.tokens < NS);
 	assert_true(st.last_ns <= bpf_clock_ns(f, src));
-	/* non-IP and unparseable frames are not limited */
-	mk_v4(cut, "198.51.100.1", UDP(1, 2));
+	/* non-IP frames are not limited; IP frames cut short are dropped
+	 * (and take no token: 198.51.100.3 still has its burst) */
+	mk_v4(cut, "198.51.100.3", UDP(1, 2));
 	for (int i = 0; i < 5; i++) {
 		EXPECT(f, b, mk_arp(b, 0), XDP_PASS);
-		EXPECT(f, cut, 14 + 19, XDP_PASS);      /* IPv4 header cut short */
+		EXPECT(f, cut, 14 + 19, XDP_DROP);      /* IPv4 header cut short */
 	}
+	for (int i = 0; i < 3; i++)
+		EXPECT(f, b, mk_v4(b, "198.51.100.3", UDP(1, 2)), XDP_PASS);
 
 	/* IPv6 sources have their own buckets; VLAN-tagged frames count too */
 	EXPECT(f, b, mk_v6(b, "2001:db8::1", UDP(1, 2)), XDP_PASS);
