@@ -289,11 +289,17 @@ static void transaction_cost(void **state)
 		snprintf(path, sizeof(path), "/local/domain/0/backend/big/k%d", i);
 		assert_int_equal(xs_store_write(e->st, 0, path, val, sizeof(val)), 0);
 	}
+	/* a directory each: creating a node changes its parent, and two
+	 * transactions creating in one directory conflict */
+	for (int i = 0; i < 10; i++) {
+		snprintf(path, sizeof(path), "d%d", i);
+		assert_int_equal(xstr(e, 0, XS_MKDIR, 0, path, err, sizeof(err)), XS_MKDIR);
+	}
 	before = heap_in_use();
 	for (int i = 0; i < 10; i++) {
 		t[i] = tx_start(e, 0, err, sizeof(err));
 		assert_true(t[i] != 0);
-		snprintf(path, sizeof(path), "tx%d", i);
+		snprintf(path, sizeof(path), "d%d/tx", i);
 		assert_int_equal(xwrite(e, 0, t[i], path, "1", 1, err, sizeof(err)), XS_WRITE);
 	}
 	after = heap_in_use();
@@ -301,13 +307,21 @@ static void transaction_cost(void **state)
 	assert_true(after - before < 64 * 1024);
 	/* and they still see the store and their own writes, isolated */
 	assert_int_equal(xstr(e, 0, XS_READ, t[3], "/local/domain/0/backend/big/k999", out, sizeof(out)), XS_READ);
-	assert_int_equal(xstr(e, 0, XS_READ, t[3], "tx3", out, sizeof(out)), XS_READ);
+	assert_int_equal(xstr(e, 0, XS_READ, t[3], "d3/tx", out, sizeof(out)), XS_READ);
 	assert_string_equal(out, "1");
-	assert_int_equal(xstr(e, 0, XS_READ, t[4], "tx3", err, sizeof(err)), XS_ERROR);
-	assert_int_equal(xstr(e, 0, XS_READ, 0, "tx3", err, sizeof(err)), XS_ERROR);
-	for (int i = 0; i < 10; i++)
-		assert_int_equal(xstr(e, 0, XS_TRANSACTION_END, t[i], "T", err, sizeof(err)), XS_TRANSACTION_END);
-	assert_int_equal(xstr(e, 0, XS_READ, 0, "tx3", out, sizeof(out)), XS_READ);
+	assert_int_equal(xstr(e, 0, XS_READ, t[4], "d3/tx", err, sizeof(err)), XS_ERROR);
+	assert_int_equal(xstr(e, 0, XS_READ, 0, "d3/tx", err, sizeof(err)), XS_ERROR);
+	/* all commit but t[4], which read d3/tx that t[3] made meanwhile */
+	for (int i = 0; i < 10; i++) {
+		uint32_t r = xstr(e, 0, XS_TRANSACTION_END, t[i], "T", err, sizeof(err));
+
+		if (i == 4 ? r != XS_ERROR || strcmp(err, "EAGAIN") : r != XS_TRANSACTION_END)
+			fail_msg("commit %d: %s", i, r == XS_ERROR ? err : "committed");
+	}
+	assert_int_equal(xstr(e, 0, XS_READ, 0, "d4/tx", err, sizeof(err)), XS_ERROR);
+	assert_int_equal(xstr(e, 0, XS_READ, 0, "d3/tx", out, sizeof(out)), XS_READ);
+	assert_int_equal(xs_store_tx_open(e->st), 0);
+	assert_null(xs_store_check(e->st));
 }
 
 /* A path of 768 levels (3072 bytes, the protocol's limit) on a 256 KiB
