@@ -2,7 +2,7 @@
 # Install, idempotently, every Debian package xennet-xdp needs to build and
 # to run its tests and demo.  Quiet and quick when all are present.
 set -eu
-PKGS="make gcc clang llvm pkg-config libxen-dev libbpf-dev libxdp-dev bpftool
+PKGS="make gcc clang llvm libclang-rt-14-dev pkg-config libxen-dev libbpf-dev libxdp-dev bpftool
 xdp-tools libnl-route-3-dev libjson-c-dev libcmocka-dev libelf-dev zlib1g-dev
 iproute2 iputils-ping ncat ethtool coreutils procps xenstore-utils jq"
 missing=""
