@@ -34,7 +34,8 @@
 #endif
 #endif
 #ifdef HAVE_ASAN
-#include <sanitizer/allocator_interface.h>
+/* from the ASan runtime (gcc's and clang's; gcc ships no header for it) */
+size_t __sanitizer_get_current_allocated_bytes(void);
 #endif
 
 #define NCLI 3
