@@ -33,5 +33,9 @@ int xs_server_pollfds(struct xs_server *srv, struct pollfd *pfds, int max);
 void xs_server_service(struct xs_server *srv, const struct pollfd *pfds, int n);
 /* Watches every client holds now (at most XS_QUOTA_WATCHES: one domain). */
 int xs_server_watches(const struct xs_server *srv);
+/* The client domain is now domid (a simulated restore): relative paths,
+ * and the relative watches already set, resolve under the new home; every
+ * watch fires once, as when a resumed guest registers them again. */
+void xs_server_move_domain(struct xs_server *srv, uint16_t domid);
 
 #endif
