@@ -946,6 +946,15 @@ static void hcase(struct fx *f, int *bad, const char *name, const struct pkt *p,
 	}
 }
 
+/* After the cases: fail if any was judged wrong, then check the counters. */
+static void hcase_end(struct fx *f, struct pkt *p, int bad, const char *stats_map)
+{
+	free(p);
+	if (bad)
+		fail_msg("%d frames judged wrong", bad);
+	check_stats(f, stats_map);
+}
+
 static const uint16_t QINQ[] = { ETH_P_8021AD, ETH_P_8021Q }, QQ[] = { ETH_P_8021Q, ETH_P_8021Q },
 		      QQQ[] = { ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q }, Q1[] = { ETH_P_8021Q };
 
@@ -1072,10 +1081,7 @@ static void filter_port_deny_hostile(void **state)
 	     pkt_eth(p, 3, QQQ, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 0));
 	CASE("one tag, cut inside the tag", XDP_DROP, pkt_eth(p, 1, Q1, ETH_P_IP); p->n = 16);
 
-	free(p);
-	if (bad)
-		fail_msg("%d hostile frames judged wrong", bad);
-	check_stats(f, "xennet_port_st");
+	hcase_end(f, p, bad, "xennet_port_st");
 }
 
 /* Frames larger than a page: with the frags flag, BPF_PROG_TEST_RUN puts
@@ -1122,10 +1128,7 @@ static void filter_port_deny_multibuf(void **state)
 	CASE("v6 first fragment ending 2 bytes into TCP, in a fragment", XDP_DROP,
 	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 60, 2048); pkt_ext6(p, 60, 2048);
 	     pkt_frag6(p, 0, 1); pkt_l4(p, IPPROTO_TCP, 80, 2); pkt_len(p, 0));
-	free(p);
-	if (bad)
-		fail_msg("%d multi-buffer frames judged wrong", bad);
-	check_stats(f, "xennet_port_st");
+	hcase_end(f, p, bad, "xennet_port_st");
 }
 
 static void filter_prefix_hostile(void **state)
@@ -1164,10 +1167,7 @@ static void filter_prefix_hostile(void **state)
 	CASE("deny: 9000 bytes from 10.0.0.1", XDP_DROP,
 	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, "10.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1);
 	     pkt_data(p, 9000 - p->n, 0); pkt_len(p, 0));
-	free(p);
-	if (bad)
-		fail_msg("%d hostile frames judged wrong", bad);
-	check_stats(f, "xennet_pfx_st");
+	hcase_end(f, p, bad, "xennet_pfx_st");
 }
 
 static void filter_ratelimit_hostile(void **state)
@@ -1188,10 +1188,7 @@ static void filter_ratelimit_hostile(void **state)
 		     i ? XDP_DROP : XDP_PASS,
 		     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, "2001:db8::99"); pkt_l4(p, IPPROTO_UDP, 1, -1);
 		     pkt_data(p, 9000 - p->n, 0); pkt_len(p, 0));
-	free(p);
-	if (bad)
-		fail_msg("%d hostile frames judged wrong", bad);
-	check_stats(f, "xennet_rl_st");
+	hcase_end(f, p, bad, "xennet_rl_st");
 }
 
 int main(void)

@@ -209,19 +209,30 @@ static void tree_free(struct tree *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Room for one more of n elements of size in *v (capacity *cap, doubled
+ * from 16, at most max): false if there is none. */
+static bool grow(void *v, size_t *cap, size_t n, size_t size, size_t max)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *p;
+
+	if (n < *cap)
+		return true;
+	if (c > max)
+		c = max;
+	if (n >= c || !(p = realloc(*(void **)v, c * size)))
+		return false;
+	*(void **)v = p;
+	*cap = c;
+	return true;
+}
+
 static struct node *add(struct tree *t, const char *path, uint16_t owner, uint64_t gen)
 {
 	struct node *n;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 64;
-		struct node *v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
+	if (!grow(&t->v, &t->cap, t->n, sizeof(*t->v), SIZE_MAX / sizeof(*t->v)))
+		return NULL;
 	n = &t->v[t->n];
 	n->path = strdup(path);
 	n->hash = hash(path);
@@ -473,20 +484,8 @@ static struct ent *ov_add(struct tx *x, const char *path)
 {
 	struct ent *e;
 
-	if (x->ne == x->ecap) {
-		size_t cap = x->ecap ? x->ecap * 2 : 16;
-		struct ent *v;
-
-		if (cap > XS_QUOTA_TX_NODES)
-			cap = XS_QUOTA_TX_NODES;
-		if (x->ne >= cap)
-			return NULL;
-		v = realloc(x->e, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		x->e = v;
-		x->ecap = cap;
-	}
+	if (!grow(&x->e, &x->ecap, x->ne, sizeof(*x->e), XS_QUOTA_TX_NODES))
+		return NULL;
 	e = &x->e[x->ne];
 	memset(e, 0, sizeof(*e));
 	e->path = strdup(path);
@@ -606,15 +605,8 @@ static int touch(struct tx *x, struct tree *t, const char *path)
 			return 0;
 	if (x->ntouch == XS_QUOTA_TX_NODES)
 		return ENOSPC;
-	if (x->ntouch == x->tcap) {
-		size_t cap = x->tcap ? x->tcap * 2 : 16;
-		struct touch *v = realloc(x->touch, cap * sizeof(*v));
-
-		if (!v)
-			return ENOMEM;
-		x->touch = v;
-		x->tcap = cap;
-	}
+	if (!grow(&x->touch, &x->tcap, x->ntouch, sizeof(*x->touch), XS_QUOTA_TX_NODES))
+		return ENOMEM;
 	n = find(t, path);
 	x->touch[x->ntouch].path = strdup(path);
 	if (!x->touch[x->ntouch].path)
