@@ -134,12 +134,13 @@ clean:
 # ---- fuzzing: clang's libFuzzer with ASan and UBSan, one target per parser
 # (tests/fuzz/README.md); $(FUZZ_<target>) are the sources each one tests.
 FUZZ_B       := $(B)/fuzz
-FUZZ_CFLAGS  := -g -O1 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -Itests/fuzz -D__XEN_TOOLS__ \
+FUZZ_CFLAGS  := -g -O2 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -Itests/fuzz -D__XEN_TOOLS__ \
                 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_TARGETS := xs_values xs_server xs_store filters
+FUZZ_TARGETS := xs_values netif_ring xs_server xs_store filters
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
 FUZZ_xs_values := user/common/parse.c user/common/mac.c user/common/xenbus_names.c \
                   user/xen/xs_keys.c user/xen/xenbus_state.c
+FUZZ_netif_ring := user/xen/netif_ring.c
 FUZZ_xs_server := user/simback/xs_server.c user/simback/xs_store.c
 FUZZ_xs_store  := user/simback/xs_store.c tests/fuzz/ref_xs_store.c
 FUZZ_filters   := tests/fuzz/ref_filter.c

@@ -4,7 +4,8 @@
  * written here from its contract rather than from its code:
  *
  *   parse_uint (common/parse.c): backend-id (max DOMID_MAX), mtu (65535),
- *     state (8), feature-* (1), vif numbers, and a max from the input;
+ *     state (8), feature-* (1), vif numbers, the N of a queue-N directory
+ *     (4095), and a max from the input;
  *   mac_parse / mac_format (common/mac.c): the mac key;
  *   xk_valid_dir (xen/xs_keys.c): the backend path;
  *   xk_read, xk_read_uint, xb_read_state (xen/xs_keys.c, xenbus_state.c):
@@ -12,8 +13,8 @@
  *     a NUL, through a plat whose xs_read hands back the input;
  *   xenbus_state_name (common/xenbus_names.c): any state number.
  *
- * Input: byte 0 picks the max for parse_uint (byte 1..8 give one when it
- * says so); the rest is the value. */
+ * Input: byte 0 picks the max for parse_uint (bytes 1..8 give one when it
+ * picks ULONG_MAX); the rest is the value. */
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -121,7 +122,7 @@ static struct plat fplat = { .ops = &f_ops };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const unsigned long maxes[] = { 0, 1, 8, DOMID_MAX, 65535, 1u << 20, 4194304, ULONG_MAX };
+	static const unsigned long maxes[] = { 0, 1, 8, DOMID_MAX, 65535, 1u << 20, 4194304, ULONG_MAX, 4095 };
 	unsigned long max, v, rv;
 	uint8_t m[6], rm[6];
 	char *s;
@@ -129,7 +130,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	max = maxes[data[0] % 8];
+	max = maxes[data[0] % (sizeof(maxes) / sizeof(maxes[0]))];
 	data++;
 	size--;
 	if (max == ULONG_MAX && size >= 8) {

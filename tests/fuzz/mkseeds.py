@@ -20,7 +20,7 @@ def put(target, data):
         f.write(data)
 
 
-# ---- fuzz_xs_values: byte 0 picks the max (0 1 8 DOMID_MAX 65535 2^20 4194304 any)
+# ---- fuzz_xs_values: byte 0 picks the max (0 1 8 DOMID_MAX 65535 2^20 4194304 any 4095)
 for sel, val in [
     (3, b"0"), (3, b"32751"), (3, b"32752"), (4, b"1500"), (4, b"65536"), (2, b"4"),
     (2, b"9"), (2, b"99"), (1, b"1"), (1, b"2"), (2, b"9999999999999999999"),
@@ -31,9 +31,29 @@ for sel, val in [
     (0, b"00:00:00:00:00:00"), (0, b"02:00:00:00:00:01\n"), (0, b"02:AB:cd:EF:00:01"),
     (0, b"/local/domain/0/backend/vif/1/0"), (0, b"../../evil"), (0, b"/a//b"),
     (0, b"/local/domain/0/backend/vif/1/0/"), (0, b"/" + b"a" * 230), (0, b"/x@y_z-1"),
-    (2, b"4\x00junk"), (0, b"00:16:3e:00:00:01\x00"),
+    (2, b"4\x00junk"), (0, b"00:16:3e:00:00:01\x00"), (8, b"4095"), (8, b"4096"),
 ]:
     put("xs_values", bytes([sel]) + val)
+
+# ---- fuzz_netif_ring: byte 0 the MTU (1500 68 4000), then steps: op % 12
+# (0 RX response, 1 RX producer, 2 poll, 3 refill, 4 TX put, 5 push, 6 TX
+# response, 7 TX producer, 8 gc, 9 final check, 10 event fields, 11 rewrite),
+# 0x80 = echo the request's id (0, 6) / refuse (2) / x64 (1), 0x40 = flags
+# or status follow
+def u16(v):
+    return struct.pack("<H", v & 0xffff)
+
+
+RX_OK = lambda off, size: b"\x80" + u16(off) + u16(size)
+put("netif_ring", b"\0" + RX_OK(0, 60) + RX_OK(100, 1514) + b"\x02\x10\x03" + RX_OK(0, 0)
+    + RX_OK(4000, 200) + b"\x02\x10")
+put("netif_ring", b"\0" + b"\x04" + u16(60) + b"\x04" + u16(1514) + b"\x05\x86\x86\x08\x10\x09"
+    + b"\xc6" + u16(0xffff) + b"\x08\x10")
+put("netif_ring", b"\0" + RX_OK(0, 60) + b"\x82\x10" + b"\x02\x10" + b"\x81\x05\x02\x10")
+put("netif_ring", b"\x01" + b"\xc0" + u16(0) + u16(1) + u16(60) + b"\x02\x10" + b"\x0a" + b"\xff" * 6
+    + b"\x09\x89")
+put("netif_ring", b"\0" + RX_OK(0, 60) + b"\x0b\x00\x00\x07" + b"\x02\x10" + b"\x00" + u16(300) + u16(0)
+    + u16(60) + b"\x02\x10\x07\x05\x08\x10")
 
 # ---- fuzz_xs_store: op (% 8: write write read mkdir rm dir tx other), path byte
 # (depth = b & 3, + 1 if b & 4; then one byte per component), for writes a

@@ -18,14 +18,15 @@ export XENNET_BUILD=$B
 F=$B/fuzz
 mode=${1:-short}
 shift
-targets=${*:-xs_values xs_server xs_store filters}
+targets=${*:-xs_values netif_ring xs_server xs_store filters}
 SHORT_S=${XENNET_FUZZ_SECONDS:-5}
 
-# inputs libFuzzer may grow to: a XenStore value; a session; an op list; a frame
-declare -A MAXLEN=([xs_values]=300 [xs_server]=8192 [xs_store]=1024 [filters]=10000)
+# inputs libFuzzer may grow to: a XenStore value; ring steps; a session; an
+# op list; a frame
+declare -A MAXLEN=([xs_values]=300 [netif_ring]=4096 [xs_server]=8192 [xs_store]=1024 [filters]=10000)
 # long budgets: 10 million inputs each (the BPF target makes four system
 # calls per input, and still runs tens of thousands a second)
-declare -A BUDGET=([xs_values]="-runs=10000000" [xs_server]="-runs=10000000"
+declare -A BUDGET=([xs_values]="-runs=10000000" [netif_ring]="-runs=10000000" [xs_server]="-runs=10000000"
 		   [xs_store]="-runs=10000000" [filters]="-runs=10000000")
 
 fuzz_one() {   # TARGET: fuzz it, print one PASS/FAIL line

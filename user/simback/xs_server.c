@@ -24,7 +24,8 @@ struct conn {
 	struct xs_server *srv;
 	int fd;           /* -1: free */
 	struct xsd_sockmsg hdr;
-	char *body;       /* XENSTORE_PAYLOAD_MAX + 1 */
+	char *body;       /* the message's body and a NUL: body_cap bytes */
+	size_t body_cap;
 	size_t got;       /* bytes of header + body read so far */
 	char *out;
 	size_t out_len, out_cap;
@@ -484,9 +485,6 @@ int xs_server_add_conn(struct xs_server *s, int fd)
 		if (s->c[i].fd >= 0)
 			continue;
 		conn_free(s, &s->c[i]);  /* whatever a dropped client left */
-		s->c[i].body = malloc(XENSTORE_PAYLOAD_MAX + 1);
-		if (!s->c[i].body)
-			break;
 		s->c[i].fd = fd;
 		s->c[i].srv = s;
 		if (s->io.read == sys_read)
@@ -531,6 +529,17 @@ static void service_conn(struct xs_server *s, struct conn *c)
 		if (c->got == sizeof(c->hdr) && c->hdr.len > XENSTORE_PAYLOAD_MAX) {
 			conn_free(s, c);   /* a message no xenstored would take */
 			return;
+		}
+		if (c->got == sizeof(c->hdr) && c->body_cap < c->hdr.len + 1) {
+			size_t cap = c->hdr.len + 1 > 128 ? c->hdr.len + 1 : 128;
+			char *b = realloc(c->body, cap);
+
+			if (!b) {
+				conn_free(s, c);
+				return;
+			}
+			c->body = b;
+			c->body_cap = cap;
 		}
 		if (c->got == sizeof(c->hdr) + c->hdr.len) {
 			handle(s, c);
