@@ -23,9 +23,13 @@ wait_log "$T/up.log" "connected to backend" || fail "connect"
 inw ip addr add $WIRE_IP/24 dev wire0; inw ip link set wire0 up
 ing ip addr add $GUEST_IP/24 dev $IFN; ing ip link set $IFN up
 check "before: ping" pings 10
-# the slow side: a receiver that never reads its socket, and a CPU hog
-ing sh -c "ncat -u -l $GUEST_IP 9 | sleep 120" & RECV=$!
-ing sh -c 'while :; do :; done' & HOG=$!
+# the slow side: a receiver that never reads its socket, and a CPU hog;
+# both named by this run's tag, so that the cleanup finds them whatever
+# process ip-netns-exec leaves in between, and bounded in time anyway
+TAG=xnflood$$
+ing sh -c "ncat -u -l $GUEST_IP 9 | sleep 120; : $TAG" & RECV=$!
+ing timeout 120 sh -c "while :; do :; done; : $TAG" & HOG=$!
+trap 'pkill -f "$TAG"; cleanup' EXIT
 sleep 0.3
 # the flood: two senders at full speed, 1472-byte datagrams
 inw "$TOOLS/udpburst" send $GUEST_IP 9 300000 1472 >"$T/s1" & S1=$!
@@ -34,7 +38,7 @@ wait $S1 $S2
 full=$(stat_of rx_xsk_full)
 echo "# flood: $(cat "$T/s1" "$T/s2" | tr '\n' ' '); rx_packets $(stat_of rx_packets), rx_xsk_full $full"
 check "flood: the XSK side was full at times (the case under test happened)" [ "${full:-0}" -gt 0 ]
-kill $HOG 2>/dev/null; wait $HOG 2>/dev/null
+pkill -f "while :; do :; done; : $TAG"; wait $HOG 2>/dev/null
 check "after the flood: ping answers within 10 s" pings 10
 a=$(stat_of rx_packets)
 pings 5
@@ -45,7 +49,7 @@ check "after the flood: RX moves ($a -> $b)" [ "$b" -gt "$a" ]
 t0=$(dp_ticks); sleep 2; t1=$(dp_ticks)
 echo "# datapath thread: $((t1 - t0)) ticks of CPU in 2 s after the flood"
 check "after the flood: the datapath does not spin ($((t1 - t0)) ticks in 2 s)" [ $((t1 - t0)) -le 20 ]
-kill $RECV 2>/dev/null; wait $RECV 2>/dev/null
+pkill -f "$TAG"; wait $RECV 2>/dev/null
 check "the receiver gone: ping still answers" pings 5
 stop_up; rc=$?
 check "clean exit ($rc), zero grants" eval '[ "$rc" = 0 ] && [ "$(query grants-active)" = 0 ]'
