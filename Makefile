@@ -63,8 +63,8 @@ SYSTEMD_UNIT := $(B)/systemd/xennet-xdp@.service
 EXAMPLE := $(B)/conf/example.conf
 PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS) $(SYSTEMD_UNIT) $(EXAMPLE)
 
-.PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg soak demo bench install \
-	uninstall clean help asan
+.PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg test-fuzz fuzz fuzz-build \
+	soak demo bench install uninstall clean help asan
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS)
 programs: $(PROGRAMS)
 
@@ -81,6 +81,8 @@ help:
 	@echo "make soak       1000 backend restarts under traffic, then 10 min of TCP/UDP checks (root)"
 	@echo "make bench      packets per second through the simulated backend vs raw AF_XDP (root)"
 	@echo "make asan       rebuild with ASan/UBSan into build-asan/ and run the tests there"
+	@echo "make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for 10 million inputs (root)"
+	@echo "make test-fuzz  run each fuzz target for a few seconds on its corpus, and every regression input"
 	@echo "make test-pkg   build the .deb (dpkg-buildpackage), check its contents, install it in a"
 	@echo "                scratch root, run lintian; and make install/uninstall into a DESTDIR"
 	@echo "make programs   build only what make install installs"
@@ -166,7 +168,7 @@ deps-ok:
 	@command -v $(CLANG) >/dev/null && command -v $(BPFTOOL) >/dev/null && command -v scdoc >/dev/null && \
 	 pkg-config --exists $(PKGS) $(if $(NO_APT),,cmocka) || scripts/install-deps.sh $(if $(NO_APT),--check-build)
 
-test: deps all
+test: deps all fuzz-build
 	@tests/run.sh all
 test-unit: all
 	@tests/run.sh unit
@@ -176,6 +178,10 @@ test-xen: deps all
 	@tests/run.sh xen
 test-setup: deps
 	@tests/run.sh setup
+test-fuzz: deps all fuzz-build
+	@tests/run.sh fuzz
+fuzz: deps all fuzz-build
+	@tests/fuzz/run.sh long
 soak: deps all
 	@SOAK_RESTARTS=1000 SOAK_SECONDS=600 bash tests/e2e/test_soak.sh
 demo: deps all
@@ -214,6 +220,37 @@ uninstall:
 
 clean:
 	rm -rf $(B) build-asan
+
+# ---- fuzzing: clang's libFuzzer with ASan and UBSan, one target per parser
+# (tests/fuzz/README.md); $(FUZZ_<target>) are the sources each one tests.
+FUZZ_B       := $(B)/fuzz
+FUZZ_CFLAGS  := -g -O2 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -Itests/fuzz -D__XEN_TOOLS__ \
+                -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := xs_values netif_ring xs_server xs_store filters
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
+FUZZ_xs_values := user/common/parse.c user/common/mac.c user/common/xenbus_names.c \
+                  user/xen/xs_keys.c user/xen/xenbus_state.c
+FUZZ_netif_ring := user/xen/netif_ring.c
+FUZZ_xs_server := user/simback/xs_server.c user/simback/xs_store.c
+FUZZ_xs_store  := user/simback/xs_store.c tests/fuzz/ref_xs_store.c
+FUZZ_filters   := tests/fuzz/ref_filter.c
+FUZZ_LIBS_filters := -lbpf
+
+$(foreach t,$(FUZZ_TARGETS),$(eval FUZZ_OBJS_$(t) := $(patsubst %.c,$(FUZZ_B)/%.o,$(FUZZ_$(t)))))
+
+fuzz-build: $(FUZZ_BINS) $(FILTER_OBJS)
+
+FUZZ_COV     := -fsanitize=fuzzer-no-link
+# the reference XenStore guides nothing: no coverage, half the cost
+%/ref_xs_store.o: FUZZ_COV :=
+
+$(FUZZ_B)/%.o: %.c | deps-ok
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_COV) -MMD -MP -c $< -o $@
+
+.SECONDEXPANSION:
+$(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz/fuzz_%.o $$(FUZZ_OBJS_$$*)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(FUZZ_LIBS_$*)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:
