@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cmd.h"
+#include "cli/config.h"
 #include "cli/keeper.h"
 #include "cli/stale.h"
 #include "common/log.h"
@@ -128,7 +129,7 @@ static void save_state(struct up *u)
 
 struct up_cfg {
 	unsigned long vif, timeout, umem_frames, queues;
-	const char *ifname, *sim, *netns;
+	const char *ifname, *sim, *netns, *config;
 	int poll;                   /* 0 interrupt, 1 busy */
 	bool takeover, no_offload, zerocopy, copy, trust_backend;
 };
@@ -138,8 +139,6 @@ static int configure(struct up *u, const struct up_cfg *c)
 {
 	if (c->zerocopy && c->copy)
 		return cmd_usage_error("up", "--zerocopy and --copy exclude each other");
-	if (c->umem_frames != OPT_UNSET && (c->umem_frames & (c->umem_frames - 1)))
-		return cmd_usage_error("up", "--umem-frames: %lu is not a power of two in 64..65536", c->umem_frames);
 	if (c->netns && (strchr(c->netns, '/') || strlen(c->netns) >= 64))
 		return cmd_usage_error("up", "--netns: '%s' is not a namespace name", c->netns);
 	u->vif = (unsigned int)c->vif;
@@ -592,14 +591,20 @@ static void close_lock(int *fd, const char *name)
 static int run(void *cfg)
 {
 	struct up u = { .if_lock = -1, .vif_lock = -1 };
+	struct up_config *conf = NULL;
+	const char *conf_path = ((struct up_cfg *)cfg)->config;
 	sigset_t mask;
 	int sigfd = -1, ret;
 
 	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++)
 		u.dp[i].stop_fd = u.dp[i].done_fd = -1;
-	ret = configure(&u, cfg);
-	if (ret)
+	ret = conf_path ? config_load(conf_path, &cmd_up_def, cfg, &conf) : 0;
+	if (!ret)
+		ret = configure(&u, cfg);
+	if (ret) {
+		config_free(conf);
 		return ret;
+	}
 	ret = 1;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -621,6 +626,9 @@ static int run(void *cfg)
 	for (unsigned int i = 0; u.stats && i < NF_MAX_QUEUES; i++)
 		u.nf.st[i] = &u.stats->q[i];
 	if (open_port(&u) < 0)
+		goto out;
+	save_state(&u);   /* the config's filter commands find the instance by it */
+	if (config_apply(conf, u.ifname) < 0)
 		goto out;
 	{
 		char stale[256];
@@ -653,6 +661,7 @@ out:
 		close(sigfd);
 	close_lock(&u.vif_lock, u.vif_lock_name);
 	close_lock(&u.if_lock, u.if_lock_name);
+	config_free(conf);
 	return ret;
 }
 
@@ -668,14 +677,14 @@ static const struct opt opts[] = {
 	    "(unbind it, clear what it left in XenStore)"),
 	OPT("sim", 0, OPT_STRING, O(sim), "SOCKET", "use the simulated backend serving SOCKET (xennet-simback) "
 	    "instead of Xen", .comp = COMP_FILE),
-	OPT("netns", 0, OPT_STRING, O(netns), "NS", "create the guest's interface in network namespace NS "
+	OPT("netns", 0, OPT_NETNS, O(netns), "NS", "create the guest's interface in network namespace NS "
 	    "(ip netns)", .comp = COMP_NETNS),
 	OPT("poll", 0, OPT_CHOICE, O(poll), "MODE", "interrupt: sleep in poll() on the event channel and "
 	    "the XSK; busy: spin on the rings, never sleep", .dflt = "interrupt", .choices = polls),
 	OPT("timeout", 0, OPT_UINT, O(timeout), "S", "seconds to wait for the backend at each step of the "
 	    "handshake", .dflt = "10", .min = 1, .max = 3600),
 	OPT("umem-frames", 0, OPT_UINT, O(umem_frames), "N", "UMEM frames per queue, a power of two (default "
-	    "4096; 1024 with --zerocopy)", .min = 64, .max = 65536),
+	    "4096; 1024 with --zerocopy)", .min = 64, .max = 65536, .flags = OPT_POW2),
 	OPT("queues", 0, OPT_UINT, O(queues), "N", "queues to ask for, at most the backend's "
 	    "multi-queue-max-queues (default: one per online CPU)", .min = 1, .max = NF_MAX_QUEUES),
 	OPT("no-offload", 0, OPT_FLAG, O(no_offload), NULL, "negotiate no checksum offload and no GSO "
@@ -686,6 +695,9 @@ static const struct opt opts[] = {
 	    "backend sees only the pages of its own traffic"),
 	OPT("trust-backend", 0, OPT_FLAG, O(trust_backend), NULL, "trust the backend with zero-copy even "
 	    "where the toolstack did not mark it trusted"),
+	OPT("config", 0, OPT_STRING, O(config), "FILE", "read these options, and the filters to attach with "
+	    "their rules, from FILE (see CONFIGURATION in the man page); the command line's options win",
+	    .flags = OPT_NOCONF, .comp = COMP_FILE),
 	OPT_TABLE_END,
 };
 

@@ -85,6 +85,24 @@ static void ctl_close(struct simback *sb, int i)
 	sb->ctl[i] = -1;
 }
 
+/* Is the guest's control connection still open?  If it has hung up and we
+ * have not seen it yet, close it now (its grants are orphaned as usual). */
+static bool guest_alive(struct simback *sb)
+{
+	for (int k = 0; k < MAX_CTL; k++) {
+		struct pollfd p = { .fd = sb->ctl[k], .events = POLLIN | POLLRDHUP };
+
+		if (sb->ctl[k] < 0 || sb->ctl[k] != sb->guest_ctl)
+			continue;
+		if (poll(&p, 1, 0) > 0 && p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) {
+			ctl_close(sb, k);
+			return false;
+		}
+		return true;
+	}
+	return false;
+}
+
 static int query_text(struct simback *sb, char *buf, size_t size)
 {
 	struct simnet *n = &sb->net;
@@ -178,6 +196,12 @@ static void ctl_handle(struct simback *sb, int i)
 	case XSIM_HELLO:
 		if (nfds != 2) {
 			m.err = EINVAL;
+			break;
+		}
+		/* one guest at a time: another client is refused, it does not
+		 * take the grant table (and the rings) from the guest */
+		if (sb->guest_ctl >= 0 && sb->guest_ctl != sb->ctl[i] && guest_alive(sb)) {
+			m.err = EBUSY;
 			break;
 		}
 		simnet_disconnect(&sb->net);
