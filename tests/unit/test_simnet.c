@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -141,12 +142,16 @@ static int fe_init(void *arg)
 static struct fe *fe_new_at(const struct simnet_cfg *over, const char *netns, const char *tap)
 {
 	struct fe *f = calloc(1, sizeof(*f));
-	int g = memfd_create("gnttab", MFD_CLOEXEC), p = memfd_create("pool", MFD_CLOEXEC);
+	int g = memfd_create("gnttab", MFD_CLOEXEC | MFD_ALLOW_SEALING),
+	    p = memfd_create("pool", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 
 	assert_non_null(f);
 	assert_true(g >= 0 && p >= 0);
 	assert_int_equal(ftruncate(g, XSIM_GNTTAB_ENTRIES * sizeof(grant_entry_v1_t)), 0);
 	assert_int_equal(ftruncate(p, (off_t)NPAGES * PAGE), 0);
+	/* the simulator takes only memfds that cannot shrink under it */
+	assert_int_equal(fcntl(g, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
+	assert_int_equal(fcntl(p, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL), 0);
 	f->gtab = mmap(NULL, XSIM_GNTTAB_ENTRIES * sizeof(grant_entry_v1_t), PROT_READ | PROT_WRITE,
 		       MAP_SHARED, g, 0);
 	f->pool = mmap(NULL, (size_t)NPAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, p, 0);
