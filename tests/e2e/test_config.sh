@@ -37,7 +37,8 @@ inw ip addr add $WIRE_IP/24 dev wire0 && inw ip addr add $WIRE_IP6/64 dev wire0 
 # ---- 1. every key of up's table, nothing on the command line -------------
 keys=$("$XN" up --help | sed -n 's/^ *\(-[a-z], \)\{0,1\}--\([a-z-]*\).*/\2/p' | grep -vxE 'help|verbose|config')
 conf "$CONF" "# every key up --help lists" "vif = 0" "ifname = $IFN" "takeover = yes" "sim = $SOCK" \
-	"netns = $GUEST" "poll = busy" "timeout = 7" "umem-frames = 2048" "" \
+	"netns = $GUEST" "poll = busy" "timeout = 7" "umem-frames = 2048" "queues = 2" "no-offload = no" \
+	"zerocopy = no" "copy = yes" "trust-backend = no" "" \
 	"filter = $PORT_DENY priority 10" "rule = port add 7001/udp" "  rule=port add 7003  "
 missing=$(for k in $keys; do grep -q "^$k = " "$CONF" || echo "$k"; done)
 check "the file has every key of up --help ($(echo $keys)), none missing${missing:+: $missing}" \
@@ -51,13 +52,12 @@ wait_log "$T/notify" "READY=1" 15 || fail "READY=1"
 check "sd_notify: READY=1 from up itself (the main pid), the filter already on" \
 	eval 'grep -q "^$UP_PID READY=1" "$T/notify" && "$XN" filter list $IFN | grep -q " xennet_port_deny "'
 check "up --config alone: connected, busy poll (poll = busy)" \
-	grep -q "connected to backend domain 0, busy poll" "$T/up.log"
+	grep -q "connected to backend domain 0, [0-9]* queues\?, busy poll" "$T/up.log"
 check "status: vif 0, busy, the simulator's socket, the namespace (vif, poll, sim, netns)" eval \
 	'[ "$(status_val vif)/$(status_val poll)/$(status_val platform)/$(status_val sim_socket)/$(status_val netns)" = \
 	   "0/busy/sim/$SOCK/$GUEST" ]'
-check "umem-frames = 2048: the XSK's UMEM has 2048 frames" eval \
-	'ss --xdp -e -a 2>/dev/null | grep -q "umem:.*num_pages:2048\|umem:.*chunk_count:2048\|size:8388608"' ||
-	ss --xdp -e -a 2>&1 | head -5
+check "umem-frames = 2048, queues = 2, copy = yes: status says so" eval \
+	'[ "$(status_val umem_frames)/$(status_val queues)/$(status_val rx_mode)" = 2048/2/copy ]'
 check "the log says the config's filter and rules were set" \
 	grep -q "$CONF: 1 filter attached, 2 rules set" "$T/up.log"
 check "filter list: xennet_port_deny at priority 10" sh -c \

@@ -89,11 +89,11 @@ check "netback's offers: split channels, 2 queues, ctrl ring advertised" \
 	[ "$(XENSTORED_PATH=$SOCK xenstore-read /local/domain/0/backend/vif/1/0/multi-queue-max-queues)" = 2 ]
 # a previous frontend's request left in the directory is not ours: it goes
 # in the connect transaction (the simulator would refuse it by name)
-XENSTORED_PATH=$SOCK xenstore-write /local/domain/1/device/vif/0/multi-queue-num-queues 2
+XENSTORED_PATH=$SOCK xenstore-write /local/domain/1/device/vif/0/xdp-headroom 64
 start_up --netns "$GUEST" --timeout 5
 check "a previous frontend's request: connects all the same" wait_log "$T/up.log" "connected to backend"
 check "a previous frontend's request: removed" \
-	eval '! XENSTORED_PATH=$SOCK xenstore-read /local/domain/1/device/vif/0/multi-queue-num-queues 2>/dev/null'
+	eval '! XENSTORED_PATH=$SOCK xenstore-read /local/domain/1/device/vif/0/xdp-headroom 2>/dev/null'
 stop_up
 check "a previous frontend's request: nothing left behind" no_leftovers
 stop_sim

@@ -118,6 +118,7 @@ static void save_state(struct up *u)
 		strncat(rs->features, " guest-csum-partial", sizeof(rs->features) - strlen(rs->features) - 1);
 	snprintf(rs->rx_mode, sizeof(rs->rx_mode), "%s", u->port.zc ? "zero-copy" : "copy");
 	rs->queues = nf->nq ? nf->nq : u->port.nqueues;
+	rs->umem_frames = u->umem_frames;
 	rs->reconnects = nf->reconnects;
 	rs->restores = nf->restores;
 	snprintf(rs->took_over, sizeof(rs->took_over), "%s", u->took_over);
