@@ -64,14 +64,16 @@ check "jumbo: multi-slot packets both ways" eval '[ "$(query rx-slots)" -gt "$(q
 	[ "$(query tx-slots)" -gt "$(query tx-packets)" ]'
 
 # 3. TCP with checksum offload and GSO, both ways, on two queues
+flows=
 for i in 1 2 3 4; do   # several flows: the queues share them
-	inw sh -c "ncat -l $WIRE_IP $((7100 + i)) >/dev/null" &
+	inw sh -c "ncat -l $WIRE_IP $((7100 + i)) >/dev/null" & flows="$flows $!"
 done
 sleep 0.3
 for i in 1 2 3 4; do
-	ing sh -c "head -c 20000000 /dev/zero | ncat --send-only $WIRE_IP $((7100 + i))" &
+	ing sh -c "head -c 20000000 /dev/zero | ncat --send-only $WIRE_IP $((7100 + i))" & flows="$flows $!"
 done
-wait
+# (only these: a bare wait would wait for the simulator and up too)
+for p in $flows; do wait "$p"; done
 r=$(tcp in 50)
 check "tcp wire->guest 50 MiB intact ($r)" [ "$r" = OK ]
 r=$(tcp out 50)

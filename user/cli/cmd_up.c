@@ -338,6 +338,8 @@ static int open_port(struct up *u)
 	}
 	u->port_open = true;
 	u->nf.mtu = cfg.mtu;
+	nf_log(&u->nf, LOG_INFO, "%s: %u UMEM frames a queue%s", u->port.zc ? "zero-copy" : "copy mode",
+	       cfg.nframes, u->port.zc ? ", granted to the backend for the connection's life" : "");
 	u->nf.want = (struct nf_want){
 		.queues = cfg.nqueues, .sg = u->port.sg, .csum = !u->no_offload,
 		.gso = !u->no_offload && u->port.sg,

@@ -83,8 +83,9 @@ static uint32_t partial_csum(struct datapath *dp, uint8_t *frame, const struct p
  * partial one completed (or, with TX metadata, left partial for the
  * kernel), a validated one left for the kernel not to verify again (TX
  * metadata only).  Returns the descriptor options, or -1 if a partial
- * checksum cannot be completed (not TCP or UDP we can parse). */
-static int fix_csum(struct datapath *dp, uint8_t *frame, uint32_t len, uint16_t flags)
+ * checksum cannot be completed (not TCP or UDP we can parse).  md_here:
+ * frame is a UMEM frame, whose headroom takes the TX metadata. */
+static int fix_csum(struct datapath *dp, uint8_t *frame, uint32_t len, uint16_t flags, bool md_here)
 {
 	struct pkt_l4 l4;
 	bool blank = flags & NETRXF_csum_blank;
@@ -95,7 +96,9 @@ static int fix_csum(struct datapath *dp, uint8_t *frame, uint32_t len, uint16_t 
 		return blank ? -1 : 0;
 	if (dp->pq->xsk.txmd) {
 		dp->q->st->rx_csum_offloaded++;
-		return (int)partial_csum(dp, frame, &l4);
+		/* (not md_here: frame is no UMEM frame, with no headroom for the
+		 * metadata; the caller sets it up in the first frame) */
+		return md_here ? (int)partial_csum(dp, frame, &l4) : XDP_TX_METADATA;
 	}
 	dp->q->st->rx_csum_sw++;
 	pkt_l4_complete(frame, &l4);
@@ -303,7 +306,7 @@ static int deliver(void *ctx, const struct nq_pkt *pkt)
 		uint8_t *d = take_frame(dp, idx, 0, pkt->len, 0);
 
 		gather(pkt, d);
-		opts = fix_csum(dp, d, pkt->len, pkt->flags);
+		opts = fix_csum(dp, d, pkt->len, pkt->flags, true);
 		if (opts < 0) {
 			dp->pq->n_tx_frames++;   /* the frame is still the pool's top */
 			unreserve(dp, 1);
@@ -313,7 +316,7 @@ static int deliver(void *ctx, const struct nq_pkt *pkt)
 	} else {
 		/* a jumbo frame: made contiguous to fix its checksum, then cut */
 		gather(pkt, dp->scratch);
-		opts = fix_csum(dp, dp->scratch, pkt->len, pkt->flags);
+		opts = fix_csum(dp, dp->scratch, pkt->len, pkt->flags, false);
 		if (opts < 0) {
 			unreserve(dp, nf);
 			return dropped(dp, &st->rx_invalid);
@@ -385,6 +388,7 @@ static unsigned int from_guest(struct datapath *dp)
 
 			if (p.nfrags < NQ_MAX_SLOTS) {
 				p.frag[p.nfrags].data = xsk_umem__get_data(pq->area, d->addr);
+				p.frag[p.nfrags].addr = d->addr;   /* zero-copy names the frame */
 				p.frag[p.nfrags].len = d->len;
 				p.nfrags++;
 			} else {
