@@ -75,8 +75,8 @@ check "traffic obeys the config's rules (7001/udp, 7003 denied; 7002 passes)" \
 before=$(snapshot)
 kill -KILL "$UP_PID"; wait "$UP_PID" 2>/dev/null; UP_PID=
 check "kill -9: the filter's pins are left behind" [ -d "$PIN/xennet_port_deny" ]
-up_conf "$CONF"
-wait_log "$T/up.log" "connected to backend" 15 || fail "connect after kill -9"
+NOTIFY_SOCKET=$T/notify.sock up_conf "$CONF"
+wait_log "$T/notify" "^$UP_PID READY=1" 15 || fail "READY=1 after kill -9"
 after=$(snapshot)
 echo "# before: $(echo $before); after: $(echo $after)"
 check "after kill -9 and up --config: the same filters and rules" eval '[ -n "$before" ] && [ "$before" = "$after" ]'
@@ -85,7 +85,7 @@ guest_addrs || fail "guest addresses after the restart"
 d=$(udp $N 7001) a=$(udp $N 7002)
 check "after the restart, traffic obeys them (7001 got $d, 7002 got $a of $N)" eval '[ "$d" = 0 ] && [ "$a" = $N ]'
 kill -TERM "$UP_PID"
-wait_log "$T/notify" "STOPPING=1" 10 >/dev/null
+wait_log "$T/notify" "^$UP_PID STOPPING=1" 10 >/dev/null
 check "sd_notify: STOPPING=1 on SIGTERM" grep -q "^$UP_PID STOPPING=1" "$T/notify"
 wait "$UP_PID"; rc=$?; UP_PID=
 check "SIGTERM: exit 0 ($rc), nothing left" eval '[ "$rc" = 0 ] && no_leftovers'
