@@ -212,7 +212,8 @@ up_conf "$T/ex1.conf" --sim "$SOCK" --ifname "$IFN" --netns "$GUEST"
 wait_log "$T/up.log" "connected to backend" 15 || fail "the example, uncommented"
 check "the example, uncommented ($(grep -c . "$T/ex1.conf") lines): its filter and rules" eval \
 	'[ "$("$XN" filter rule $IFN port list --json | jq -c "[.rules[] | \"\(.port)/\(.proto)\"]")" = \
-	   "[\"53/udp\",\"5353/tcp\",\"5353/udp\"]" ] && [ "$(status_val took_over)" = "" ]'
+	   "[\"53/udp\",\"5353/tcp\",\"5353/udp\"]" ] && [ "$(status_val took_over)" = null ] &&
+	 "$XN" filter list $IFN | grep -Eq "^ +10  xennet_port_deny "'
 stop_up || fail "stop the uncommented example"
 # every line of it, the other filters too, is accepted (exit 2 would be a mistake in it)
 sed -n '/^#[a-z-]* = /s/^#//p' "$T/example.conf" >"$T/ex.conf"
