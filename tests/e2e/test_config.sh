@@ -234,23 +234,26 @@ check "nothing left" no_leftovers
 #         /sys and the run directory, the unit's RuntimeDirectory=)
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' systemd/xennet-xdp@.service.in | tr 'A-Z ' 'a-z,' | sed 's/cap_/+/g')
 mkdir -p "$XENNET_RUN_DIR"
-sandboxed() {
-	unshare --mount --propagation private sh -c '
+# "${sandboxed[@]}" COMMAND...: a command line, not a function, so that
+# "${sandboxed[@]}" up ... & gives up's own pid as $! (unshare without --fork,
+# sh and setpriv each exec the next; a function in the background would be a
+# bash subshell, the pid a SIGTERM would kill instead of up)
+sandboxed=(unshare --mount --propagation private sh -c '
 		run=$1 caps=$2; shift 2
 		mount --bind "$run" "$run" || exit 125
 		for m in $(awk "{ print \$2 }" /proc/self/mounts | grep -Ev "^/(proc|sys|dev)(/|\$)" | sort -u); do
 			[ "$m" = "$run" ] || mount -o remount,bind,ro "$m" 2>/dev/null
 		done
-		exec setpriv --bounding-set "-all,$caps" --no-new-privs -- "$@"' _ "$XENNET_RUN_DIR" "$caps" "$@"
-}
+		exec setpriv --bounding-set "-all,$caps" --no-new-privs -- "$@"' _ "$XENNET_RUN_DIR" "$caps")
 echo "# the unit's bounding set: $caps"
 check "the sandbox holds: / and $T read-only, the run directory writable, the bounding set cut" \
-	sandboxed sh -c "! touch $T/probe 2>/dev/null && ! touch /probe.\$\$ 2>/dev/null && touch $XENNET_RUN_DIR/probe &&
+	"${sandboxed[@]}" sh -c "! touch $T/probe 2>/dev/null && ! touch /probe.\$\$ 2>/dev/null && touch $XENNET_RUN_DIR/probe &&
 		rm $XENNET_RUN_DIR/probe && grep -q '^NoNewPrivs:.*1' /proc/self/status &&
 		[ \"\$(grep ^CapBnd: /proc/self/status | awk '{ print \$2 }')\" != \"\$(grep ^CapBnd: /proc/1/status | awk '{ print \$2 }')\" ]"
-sandboxed "$XN" up --config "$CONF" >"$T/up.log" 2>&1 &
+"${sandboxed[@]}" "$XN" up --config "$CONF" >"$T/up.log" 2>&1 &
 UP_PID=$!
 wait_log "$T/up.log" "connected to backend" 15 || fail "connect in the sandbox"
+check "in the sandbox: \$! ($UP_PID) is up itself, the pid status shows" [ "$(status_val pid)" = "$UP_PID" ]
 check "in the sandbox: the config's filter and rules set" grep -q "$CONF: 1 filter attached, 2 rules set" "$T/up.log"
 guest_addrs || fail "guest addresses in the sandbox"
 d=$(udp $N 7001) a=$(udp $N 7002)
