@@ -15,12 +15,14 @@ addrs() {
 }
 # tcp DIRECTION MB: a transfer over TCP, sha256 compared; prints "OK" or why not
 tcp() {
-	local from=inw to=ing dst=$GUEST_IP sent got
-	[ "$1" = out ] && from=ing to=inw dst=$WIRE_IP
+	local from=inw to=$GUEST dst=$GUEST_IP sent got
+	[ "$1" = out ] && from=ing to=$WIRE dst=$WIRE_IP
 	head -c $(($2 * 1048576)) /dev/urandom >"$T/blob"
-	$to sh -c "ncat -l $dst 7000 >$T/rx" & local l=$!
+	# (bounded, and not in a function's subshell, so that kill reaches it: a
+	# backend that breaks the connection leaves the listener waiting)
+	ip netns exec "$to" timeout 120 ncat -l "$dst" 7000 >"$T/rx" & local l=$!
 	sleep 0.3
-	$from ncat --send-only "$dst" 7000 <"$T/blob"
+	$from timeout 120 ncat --send-only "$dst" 7000 <"$T/blob" || kill "$l" 2>/dev/null
 	wait $l
 	sent=$(sha256sum <"$T/blob" | cut -d' ' -f1)
 	got=$(sha256sum <"$T/rx" | cut -d' ' -f1)
