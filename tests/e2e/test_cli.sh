@@ -84,4 +84,21 @@ check "completion: the words after IFNAME" eval '[ "$(comp filter rule xncomp0 "
 check "completion: a command's options" eval 'comp stats --i | grep -q -- "--interval"'
 check "completion: prefix add's action" eval '[ "$(comp filter rule xncomp0 prefix add 10.0.0.0/8 "")" = "allow deny " ]'
 check "completion: keyword options (burst)" eval '[ "$(comp filter rule xncomp0 ratelimit set 10/s "")" = "burst " ]'
+
+# -v: libbpf's and libxdp's messages pass through (up, loading its program);
+# without it, none of them
+make_netns || exit 1
+start_sim || exit 1
+for v in "" -v; do
+	# shellcheck disable=SC2086
+	"$XN" $v up --sim "$SOCK" --ifname "$IFN" --netns "$GUEST" --timeout 5 >"$T/up$v.log" 2>&1 &
+	UP_PID=$!
+	wait_log "$T/up$v.log" "connected to backend" || fail "up $v: connect"
+	stop_up || fail "up $v: exit status"
+done
+check "up -v: libbpf's messages, one a line ($(grep -c "^xennet-xdp: libbpf: " "$T/up-v.log"))" \
+	grep -q "^xennet-xdp: libbpf: loading object 'xennet_redirect'" "$T/up-v.log"
+check "up without -v: none of them" eval '! grep -q "libbpf: \|libxdp: " "$T/up.log"'
+stop_sim
+check "up -v: nothing left behind" no_leftovers
 finish

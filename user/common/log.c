@@ -61,6 +61,9 @@ void log_vmsg(int prio, const char *who, const char *fmt, va_list ap)
 		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ", context);
 	if (n < (int)sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	/* (libbpf's and libxdp's messages end in their own newline) */
+	for (size_t l = strlen(line); l && line[l - 1] == '\n'; l--)
+		line[l - 1] = '\0';
 	/* one write per line: lines of several threads do not interleave */
 	fprintf(stderr, "%s\n", line);
 }

@@ -16,6 +16,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
+#include "common/log.h"
 #include "port/veth.h"
 #include "state/xdp_info.h"
 #include "port/xdp_port.h"
@@ -47,6 +48,10 @@ static int quiet_print(enum libbpf_print_level level, const char *fmt, va_list a
 {
 	char line[512];
 
+	if (log_get_max() >= LOG_DEBUG) {   /* -v: every message, as it comes */
+		log_vmsg(LOG_DEBUG, NULL, fmt, ap);   /* ("libbpf: ..." already) */
+		return 0;
+	}
 	if (level != LIBBPF_WARN)
 		return 0;
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -72,7 +77,13 @@ static bool no_dispatcher;
 static int quiet_xdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
 	char line[512];
+	va_list copy;
 
+	if (log_get_max() >= LOG_DEBUG) {   /* -v: every message, as it comes */
+		va_copy(copy, ap);
+		log_vmsg(LOG_DEBUG, NULL, fmt, copy);
+		va_end(copy);
+	}
 	if (level != LIBXDP_WARN)
 		return 0;
 	vsnprintf(line, sizeof(line), fmt, ap);
@@ -80,7 +91,7 @@ static int quiet_xdp_print(enum libxdp_print_level level, const char *fmt, va_li
 		no_dispatcher = true;
 		return 0;
 	}
-	return fprintf(stderr, "%s", line);
+	return log_get_max() >= LOG_DEBUG ? 0 : fprintf(stderr, "%s", line);
 }
 
 static int ensure_bpffs(void)
