@@ -88,6 +88,23 @@ udp() {
 	tail -1 "$T/udp.$2" | awk '{ print $2 }'
 }
 query() { "$SB" query --socket "$SOCK" | sed -n "s/^$1=//p"; }
+# tcp_send FROM ADDR PORT FILE: FILE over TCP to a listener started in the
+# background (FROM: inw or ing); tried again while the listener is not
+# listening yet (connection refused, nothing sent), 10 s at most: how soon
+# a background ncat -l listens depends on the machine's load.  With
+# TCP_TIMEOUT=S, each try gives up after S seconds.
+tcp_send() {
+	local from=$1 addr=$2 port=$3 file=$4 err=$T/tcp_send.$3.err i
+	for i in $(seq 50); do
+		# shellcheck disable=SC2086
+		$from ${TCP_TIMEOUT:+timeout "$TCP_TIMEOUT"} ncat --send-only "$addr" "$port" <"$file" 2>"$err" &&
+			return 0
+		grep -q "Connection refused" "$err" || break
+		sleep 0.2
+	done
+	cat "$err" >&2
+	return 1
+}
 # be_minus_fe: the packets the backend delivered minus those the frontend
 # took (delivered, dropped for want of room, refused), read when neither
 # count moves: a packet in flight between two reads is counted by one side

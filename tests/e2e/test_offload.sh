@@ -22,7 +22,7 @@ tcp() {
 	# backend that breaks the connection leaves the listener waiting)
 	ip netns exec "$to" timeout "${TCP_TIMEOUT:-120}" ncat -l "$dst" 7000 >"$T/rx" & local l=$!
 	sleep 0.3
-	$from timeout "${TCP_TIMEOUT:-120}" ncat --send-only "$dst" 7000 <"$T/blob" || kill "$l" 2>/dev/null
+	TCP_TIMEOUT=${TCP_TIMEOUT:-120} tcp_send "$from" "$dst" 7000 "$T/blob" || kill "$l" 2>/dev/null
 	wait $l
 	sent=$(sha256sum <"$T/blob" | cut -d' ' -f1)
 	got=$(sha256sum <"$T/rx" | cut -d' ' -f1)
@@ -67,12 +67,13 @@ check "jumbo: multi-slot packets both ways" eval '[ "$(query rx-slots)" -gt "$(q
 
 # 3. TCP with checksum offload and GSO, both ways, on two queues
 flows=
+head -c 20000000 /dev/zero >"$T/zero"
 for i in 1 2 3 4; do   # several flows: the queues share them
 	inw sh -c "ncat -l $WIRE_IP $((7100 + i)) >/dev/null" & flows="$flows $!"
 done
 sleep 0.3
 for i in 1 2 3 4; do
-	ing sh -c "head -c 20000000 /dev/zero | ncat --send-only $WIRE_IP $((7100 + i))" & flows="$flows $!"
+	tcp_send ing $WIRE_IP $((7100 + i)) "$T/zero" & flows="$flows $!"
 done
 # (only these: a bare wait would wait for the simulator and up too)
 for p in $flows; do wait "$p"; done

@@ -17,7 +17,7 @@ tcp_sha() {   # a 2 MiB transfer wire -> guest over TCP; prints "sent-sha got-sh
 	head -c 2097152 /dev/urandom >"$T/blob"
 	ing sh -c "ncat -l $GUEST_IP 7000 >$T/rx" & local l=$!
 	sleep 0.3
-	inw ncat --send-only $GUEST_IP 7000 <"$T/blob"
+	tcp_send inw $GUEST_IP 7000 "$T/blob"
 	wait $l
 	echo "$(sha256sum <"$T/blob" | cut -d' ' -f1) $(sha256sum <"$T/rx" | cut -d' ' -f1)"
 }

@@ -52,11 +52,11 @@ while [ $((SECONDS - t0)) -lt "$SECONDS_RUN" ]; do
 	want=$(sha256sum <"$T/blob" | cut -d' ' -f1)
 	ing sh -c "ncat -l $GUEST_IP 7000 >$T/rx" & l=$!
 	sleep 0.2
-	inw ncat --send-only $GUEST_IP 7000 <"$T/blob"; wait $l
+	tcp_send inw $GUEST_IP 7000 "$T/blob"; wait $l
 	[ "$(sha256sum <"$T/rx" | cut -d' ' -f1)" = "$want" ] || { bad=$((bad + 1)); echo "# round $rounds: in corrupt"; }
 	inw sh -c "ncat -l $WIRE_IP 7001 >$T/rx" & l=$!
 	sleep 0.2
-	ing ncat --send-only $WIRE_IP 7001 <"$T/blob"; wait $l
+	tcp_send ing $WIRE_IP 7001 "$T/blob"; wait $l
 	[ "$(sha256sum <"$T/rx" | cut -d' ' -f1)" = "$want" ] || { bad=$((bad + 1)); echo "# round $rounds: out corrupt"; }
 	ing "$TOOLS/udpburst" recv 7002 5000 1000 >"$T/udp" & l=$!
 	sleep 0.2

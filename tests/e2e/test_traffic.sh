@@ -29,7 +29,7 @@ tcp_transfer() {  # $1 receiver ns fn, $2 sender ns fn, $3 address: content chec
 	$recv sh -c "ncat -l --recv-only $addr $port | sha256sum | cut -d' ' -f1 >$T/recv.sum" &
 	local rpid=$!
 	sleep 0.3
-	$send ncat --send-only "$addr" "$port" <"$T/blob"
+	tcp_send "$send" "$addr" "$port" "$T/blob"
 	wait $rpid
 	sum=$(cat "$T/recv.sum")
 	[ "$sum" = "$BLOB_SUM" ] || { echo "sha256 $sum != $BLOB_SUM"; return 1; }
