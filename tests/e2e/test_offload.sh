@@ -6,6 +6,7 @@
 # cut GSO packets up); then a backend that abuses each new field.
 . "$(dirname "$0")/lib.sh"
 make_netns || exit 1
+FILT=$PWD/$B/filters
 stat_of() { "$XN" stats "$IFN" | awk -v k="$1" '$1 == k { print $2 }'; }
 fe_key() { XENSTORED_PATH=$SOCK xenstore-read "/local/domain/1/device/vif/0/$1" 2>/dev/null; }
 addrs() {
@@ -64,6 +65,14 @@ r=$(sizes 8972)
 check "jumbo: ICMP of every size to 8972 both ways, unfragmented ($r)" [ "$r" = OK ]
 check "jumbo: multi-slot packets both ways" eval '[ "$(query rx-slots)" -gt "$(query rx-packets)" ] &&
 	[ "$(query tx-slots)" -gt "$(query tx-packets)" ]'
+# a user filter on the guest's interface at mtu 9000: the example filters are
+# SEC("xdp.frags"), and filter attach says so to libxdp, or the kernel would
+# refuse a program that cannot take multi-buffer frames at this MTU
+check "jumbo: a filter (xennet_port_deny) attaches at mtu 9000" \
+	"$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o"
+r=$(sizes 8972)
+check "jumbo: with the filter, ICMP of every size to 8972 both ways ($r)" [ "$r" = OK ]
+check "jumbo: the filter detaches" "$XN" filter detach $IFN --prog xennet_port_deny --purge
 
 # 3. TCP with checksum offload and GSO, both ways, on two queues
 flows=

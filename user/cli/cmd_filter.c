@@ -217,6 +217,16 @@ static int attach_here(void *arg)
 	}
 	if (op->prio >= 0)
 		xdp_program__set_run_prio(xp, (unsigned int)op->prio);
+	{
+		/* bookworm's libbpf 1.1 does not tell libxdp a SEC("xdp.frags")
+		 * program takes multi-buffer frames (jumbo MTUs): say so here, or
+		 * the program (and the dispatcher) would refuse them */
+		struct bpf_program *bp = bpf_object__find_program_by_name(xdp_program__bpf_obj(xp), op->prog);
+		const char *sec = bp ? bpf_program__section_name(bp) : NULL;
+
+		if (sec && !strcmp(sec, "xdp.frags"))
+			xdp_program__set_xdp_frags_support(xp, true);
+	}
 	xdp_info_verifier_log(NULL, NULL);
 	err = xdp_program__attach(xp, idx, XDP_MODE_NATIVE, 0);
 	if (err) {
