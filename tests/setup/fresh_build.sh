@@ -29,9 +29,12 @@ exec 9>"$CACHE/lock"
 flock -w 600 9 || { fail "setup: another run holds $CACHE/lock"; exit 1; }
 
 unmount_all() {
-	for m in var/cache/apt/archives dev/pts dev proc sys; do
-		mountpoint -q "$ROOT/$m" 2>/dev/null && umount -l "$ROOT/$m"
+	# (run/netns: the namespaces the unit tests make there, bind mounts;
+	# then the root itself)
+	for m in run/netns var/cache/apt/archives dev/pts dev proc sys; do
+		mountpoint -q "$ROOT/$m" 2>/dev/null && umount -R -l "$ROOT/$m"
 	done
+	mountpoint -q "$ROOT" 2>/dev/null && umount -l "$ROOT"
 }
 trap unmount_all EXIT
 
@@ -61,7 +64,10 @@ echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' >"$ROOT/etc/apt/apt.co
 mkdir -p "$ROOT/src" "$ROOT/var/cache/apt/archives"
 git ls-files -z --cached --others --exclude-standard |
 	tar --null -T - -cf - | tar -C "$ROOT/src" -xf - || { fail "setup: can't copy the tree"; exit 1; }
-mount --bind /proc "$ROOT/proc" && mount --bind /sys "$ROOT/sys" &&
+# the root a mount point of its own: `ip netns exec` (the unit tests that
+# run TCP between two namespaces) remounts / and fails on a plain directory
+mount --bind "$ROOT" "$ROOT" &&
+	mount --bind /proc "$ROOT/proc" && mount --bind /sys "$ROOT/sys" &&
 	mount --bind /dev "$ROOT/dev" && mount --bind /dev/pts "$ROOT/dev/pts" &&
 	mount --bind "$CACHE/archives" "$ROOT/var/cache/apt/archives" || { fail "setup: mounts"; exit 1; }
 
