@@ -50,11 +50,11 @@ off0=$(be_minus_fe) be0=$(query rx-packets)
 while [ $((SECONDS - t0)) -lt "$SECONDS_RUN" ]; do
 	head -c 4194304 /dev/urandom >"$T/blob"
 	want=$(sha256sum <"$T/blob" | cut -d' ' -f1)
-	ing sh -c "ncat -l $GUEST_IP 7000 >$T/rx" & l=$!
+	ing timeout 120 sh -c "ncat -l $GUEST_IP 7000 >$T/rx" & l=$!   # (bounded: a lost transfer must not hang)
 	sleep 0.2
 	tcp_send inw $GUEST_IP 7000 "$T/blob"; wait $l
 	[ "$(sha256sum <"$T/rx" | cut -d' ' -f1)" = "$want" ] || { bad=$((bad + 1)); echo "# round $rounds: in corrupt"; }
-	inw sh -c "ncat -l $WIRE_IP 7001 >$T/rx" & l=$!
+	inw timeout 120 sh -c "ncat -l $WIRE_IP 7001 >$T/rx" & l=$!
 	sleep 0.2
 	tcp_send ing $WIRE_IP 7001 "$T/blob"; wait $l
 	[ "$(sha256sum <"$T/rx" | cut -d' ' -f1)" = "$want" ] || { bad=$((bad + 1)); echo "# round $rounds: out corrupt"; }
