@@ -128,6 +128,29 @@ check "silent client: simulator still answers at once ($(( (t1 - t0) / 1000000 )
 kill $silent 2>/dev/null; wait $silent 2>/dev/null
 stop_sim
 
+# 8d. a backend that fails a handshake (as Linux 6.12 netback did once in
+# the real tier, EINVAL binding a queue's event channel right after the
+# kernel's netfront let go): the first connect tries again, three
+# handshakes at most, saying the backend's error each time
+start_sim --fail-connects 2 || exit 1
+start_up --netns "$GUEST" --timeout 5
+check "failed handshakes: connects at the third" wait_log "$T/up.log" "connected to backend" 40
+check "failed handshakes: each says the backend's error" eval \
+	'[ "$(grep -c "^$IFN: backend went Closing during the handshake: 22 mapping shared-frames" "$T/up.log")" = 2 ]'
+check "failed handshakes: attempts 2 and 3 announced" eval \
+	'grep -q "connecting again (attempt 2 of 3)" "$T/up.log" && grep -q "connecting again (attempt 3 of 3)" "$T/up.log"'
+stop_up; rc=$?
+check "failed handshakes: clean exit ($rc), no grant left" eval '[ "$rc" = 0 ] && [ "$(query grants-active)" = 0 ]'
+stop_sim
+start_sim --fail-connects 3 || exit 1
+start_up --netns "$GUEST" --timeout 5
+for _ in $(seq 400); do kill -0 "$UP_PID" 2>/dev/null || break; sleep 0.1; done
+wait "$UP_PID"; rc=$?; UP_PID=
+check "three failed handshakes: up gives up, exit 1 ($rc)" [ "$rc" = 1 ]
+check "three failed handshakes: no grant left, nothing left behind" eval \
+	'[ "$(query grants-active)" = 0 ] && no_leftovers'
+stop_sim
+
 # 8e. carrier on xennet0 only while the backend is Connected
 carrier() { ing cat /sys/class/net/$IFN/carrier 2>/dev/null; }
 start_sim --stall connected || exit 1

@@ -496,6 +496,7 @@ static int event_loop(struct up *u, int sigfd)
 	struct plat *p = u->plat;
 	struct netfront *nf = &u->nf;
 	long first_deadline = now_ms() + u->timeout_ms, close_deadline = 0;
+	unsigned int attempts = 0;   /* the first connect's handshakes the backend failed */
 	int exit_code = 0;
 	const char *why = NULL;
 	/* what the state file says: written again when any of it changes */
@@ -554,6 +555,10 @@ static int event_loop(struct up *u, int sigfd)
 			nf_log(nf, LOG_WARNING, "backend did not close within %d s; revoking anyway",
 			       CLOSE_TIMEOUT_MS / 1000);
 			nf->phase = NF_CLOSED;
+		}
+		if (nf->attempts != attempts) {   /* a new handshake: its own --timeout */
+			attempts = nf->attempts;
+			first_deadline = now + NF_WAIT_CLOSED_MS + u->timeout_ms;
 		}
 		/* --timeout bounds the first connect only: a backend that went
 		 * away later may stay away as long as it likes */

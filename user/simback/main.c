@@ -439,7 +439,7 @@ static int query(const char *path)
 
 struct sim_args {
 	const char *socket, *mac, *mtu, *tap;
-	unsigned long domid, be_domid, vif, max_queues, hostile_every, fail_commits, gen_size, ctl_size;
+	unsigned long domid, be_domid, vif, max_queues, hostile_every, fail_commits, fail_connects, gen_size, ctl_size;
 	int stall, hostile, ctl_action;
 	bool no_rx_copy, verbose, stale_frontend;
 };
@@ -475,6 +475,8 @@ static const struct opt serve_opts[] = {
 	    "slot answering another request's id)", .choices = hostiles),
 	OPT("hostile-every", 0, OPT_UINT, A(hostile_every), "N", "...every Nth one", .dflt = "10", .min = 1,
 	    .max = 1000000),
+	OPT("fail-connects", 0, OPT_UINT, A(fail_connects), "N", "fail the first N connects as netback fails "
+	    "one (its error node, then Closing)", .dflt = "0", .max = 1000),
 	OPT("fail-commits", 0, OPT_UINT, A(fail_commits), "N", "fail the next N transaction commits with "
 	    "EAGAIN", .dflt = "0", .max = 1000),
 	OPT("gen-size", 0, OPT_UINT, A(gen_size), "N", "no wire: fill every RX buffer of every queue with an "
@@ -584,7 +586,8 @@ static int run_serve(void *args)
 				  .vif = (unsigned int)a->vif, .rx_copy = !a->no_rx_copy, .tap = a->tap,
 				  .max_queues = (unsigned int)a->max_queues,
 				  .hostile_every = (unsigned int)a->hostile_every,
-				  .stale_frontend = a->stale_frontend };
+				  .stale_frontend = a->stale_frontend,
+				  .fail_connects = (unsigned int)a->fail_connects };
 	struct simback sb = { .lfd = -1, .sigfd = -1, .next_port = 7, .guest_ctl = -1, .sock_path = a->socket,
 			      .verbose = a->verbose };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };

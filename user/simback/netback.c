@@ -592,6 +592,19 @@ void simnet_handle_state(struct simnet *n)
 	case XenbusStateConnected:
 		if (n->be_state != XenbusStateInitWait || n->cfg.stall == STALL_CONNECTED || n->away)
 			break;
+		if (n->cfg.fail_connects) {
+			/* as Linux 6.12 netback failing to bind a queue's event
+			 * channel: xenbus_dev_fatal writes the error, then Closing */
+			char dir[128];
+
+			n->cfg.fail_connects--;
+			snprintf(dir, sizeof(dir), "/local/domain/%u/error/backend/vif/%u/%u", n->cfg.be_domid,
+				 n->cfg.fe_domid, n->cfg.vif);
+			put(n, dir, "error", "22 mapping shared-frames (simulated failure)");
+			log_err(WHO, "vif%u.%u: failing this connect (--fail-connects)", n->cfg.fe_domid, n->cfg.vif);
+			set_state(n, XenbusStateClosing);
+			break;
+		}
 		if (connect_frontend(n) < 0)
 			set_state(n, XenbusStateClosing);
 		else

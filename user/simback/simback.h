@@ -65,6 +65,7 @@ struct simnet_cfg {
 	unsigned int gen_size;    /* >0: instead of a wire, fill every RX buffer with a
 				   * UDP frame of this size, as fast as the guest posts them */
 	bool stale_frontend;      /* start with what an unbound kernel netfront leaves */
+	unsigned int fail_connects;  /* fail the first N connects as netback does a failed bind */
 };
 
 /* What the frontend asked for at connect (netback's read_xenbus_vif_flags). */

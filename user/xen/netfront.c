@@ -516,6 +516,37 @@ int netfront_start(struct netfront *nf)
  * queues as the kernel's netfront does (frontend Closed), then wait for the
  * backend to reach Closed before asking again (netback ignores a new
  * Initialising while it is still on its way down). */
+/* The backend's error node (xenbus_dev_fatal writes it: "22 mapping
+ * shared-frames ..."), "" if none: /local/domain/B/error/backend/... */
+static void backend_error(struct netfront *nf, char *buf, size_t size)
+{
+	const char *rel = strstr(nf->be_dir, "/backend/");
+	char path[XS_PATH_MAX + 16];
+	char *v;
+
+	buf[0] = '\0';
+	if (!rel)
+		return;
+	snprintf(path, sizeof(path), "%.*s/error%s/error", (int)(rel - nf->be_dir), nf->be_dir, rel);
+	v = nf->plat->ops->xs_read(nf->plat, XBT_NULL, path, NULL);
+	if (v) {
+		snprintf(buf, size, "%s", v);
+		for (char *c = buf; *c; c++)
+			if (*c < ' ' || *c > '~')
+				*c = '?';   /* (the backend's words, shown as they are, safely) */
+		free(v);
+	}
+}
+
+/* While we wait for Connected: did our own state leave Connected under us
+ * (the connection torn down from the other side)? */
+static bool handshake_reset(struct netfront *nf)
+{
+	int fe = xb_read_state(nf->plat, nf->fe_dir);
+
+	return fe >= 0 && fe != XenbusStateConnected;
+}
+
 static void lost(struct netfront *nf, long now_ms)
 {
 	if (nf->hooks.traffic_off)
@@ -623,10 +654,23 @@ enum nf_phase netfront_event(struct netfront *nf, long now_ms)
 				nf->phase = NF_FAILED;
 				release_queues(nf, false);
 			}
-		} else if (st == XenbusStateClosing || st == XenbusStateClosed) {
-			nf_log(nf, LOG_ERR, "backend went %s during the handshake", xenbus_state_name(st));
+		} else if (st == XenbusStateClosing || st == XenbusStateClosed || handshake_reset(nf)) {
+			char err[256];
+
+			backend_error(nf, err, sizeof(err));
+			nf_log(nf, LOG_ERR, "backend %s during the handshake%s%s",
+			       st == XenbusStateClosing || st == XenbusStateClosed ? (st == XenbusStateClosing ?
+			       "went Closing" : "went Closed") : "reset the connection", err[0] ? ": " : "", err);
 			if (nf->ever_connected) {
 				lost(nf, now_ms);   /* it was there before: it may come back */
+			} else if (++nf->attempts < NF_CONNECT_TRIES) {
+				/* the first connect: netback fails one now and then
+				 * (seen on Linux 6.12 right after the kernel's netfront
+				 * let go of the vif, EINVAL binding a queue's event
+				 * channel); a new handshake connects */
+				nf_log(nf, LOG_WARNING, "connecting again (attempt %u of %d)", nf->attempts + 1,
+				       NF_CONNECT_TRIES);
+				lost(nf, now_ms);
 			} else {
 				release_queues(nf, false);
 				xb_switch_state(nf->plat, nf->fe_dir, XenbusStateClosed);

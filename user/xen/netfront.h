@@ -60,6 +60,7 @@ struct netfront {
 	enum nf_phase phase;
 	int be_state;                 /* last backend state seen */
 	bool ever_connected;
+	unsigned int attempts;        /* first connect: handshakes the backend failed */
 	long deadline_ms;             /* NF_WAIT_CLOSED gives up waiting then */
 	unsigned int reconnects;      /* connections after the first */
 	unsigned int restores;        /* times the guest was found moved */
@@ -76,6 +77,7 @@ struct netfront {
 #define NF_DEFAULT_MTU 1500
 #define NF_MAX_MTU (XEN_NETIF_MAX_TX_SIZE - 14)   /* with scatter-gather */
 #define NF_WAIT_CLOSED_MS 10000   /* how long a lost backend has to reach Closed */
+#define NF_CONNECT_TRIES 3   /* first connect: handshakes before giving up on a backend that fails them */
 
 /* Diagnostics in the seed's style: "<ifname>: <message>". */
 void nf_log(const struct netfront *nf, int prio, const char *fmt, ...)
