@@ -9,6 +9,18 @@ DOM0_IP=198.18.0.1
 DOMU_IP=198.18.0.2
 IFNAME=eth0
 XENNET=/usr/sbin/xennet-xdp
+# the exit status of the running `xennet-xdp up`, written when it ends
+UP_RC=/tmp/xennet-up.rc
+
+# xn ARGS...: xennet-xdp ARGS, its output on stdout; a non-zero exit status
+# is said in one line and returned (every xennet-xdp command is judged by it).
+xn() {
+	"$XENNET" "$@" >/tmp/xn.out 2>&1
+	r=$?
+	cat /tmp/xn.out
+	[ $r = 0 ] || echo "xennet-xdp $* exited with status $r"
+	return $r
+}
 
 # wait_if NAME SECONDS: wait for a network interface to appear.
 wait_if() {
@@ -47,30 +59,42 @@ netfront_down() {
 
 # Ours: xennet-xdp in the foreground (here: in the background of the agent,
 # its output straight to the console), then wait for the interface it makes.
+# Its exit status goes to $UP_RC when it ends, for up_exit to judge.
 xennet_up() {
 	[ -x "$XENNET" ] || { echo "$XENNET missing from the domU initramfs"; return 1; }
-	"$XENNET" up --vif 0 --ifname "$IFNAME" </dev/null >/dev/console 2>&1 &
-	echo "xennet-xdp pid $!"
+	rm -f "$UP_RC"
+	(
+		"$XENNET" up --vif 0 --ifname "$IFNAME" "$@" </dev/null >/dev/console 2>&1
+		echo $? >"$UP_RC"
+	) &
 	wait_if "$IFNAME" 60 && addr_up
 }
-xennet_down() {
-	"$XENNET" down --ifname "$IFNAME" || return 1
-	# `down` stops the daemon; wait for it to be gone.
+# up_exit: wait (10 s at most) for the `up` started by xennet_up to end;
+# succeed only if it exited 0.
+up_exit() {
 	i=0
-	while pidof xennet-xdp >/dev/null; do
+	while [ ! -s "$UP_RC" ]; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "xennet-xdp still running 10 s after down"; return 1; }
+		[ $i -gt 100 ] && { echo "xennet-xdp up still running 10 s after down ($(pidof xennet-xdp))"; return 1; }
 		sleep 0.1
 	done
+	r=$(cat "$UP_RC")
+	[ "$r" = 0 ] || { echo "xennet-xdp up exited with status $r"; return 1; }
+	echo "xennet-xdp up exited with status 0"
+}
+xennet_down() {
+	xn down --ifname "$IFNAME" "$@" || return 1
+	up_exit
 }
 
 # xennet_inspect: the read-side commands on real Xen; last line "ok" when
 # list and status both see vif 0 Connected to backend domain 0.
 xennet_inspect() {
-	"$XENNET" list || return 1
-	"$XENNET" status "$IFNAME" || return 1
-	"$XENNET" list | grep -q '^0 .*Connected *Connected' || { echo "list: vif 0 not Connected"; return 1; }
-	"$XENNET" status "$IFNAME" | grep -q 'frontend Connected, backend Connected' ||
+	xn list >/tmp/list || { cat /tmp/list; return 1; }
+	xn status "$IFNAME" >/tmp/status || { cat /tmp/status; return 1; }
+	cat /tmp/list /tmp/status
+	grep -q '^0 .*Connected *Connected' /tmp/list || { echo "list: vif 0 not Connected"; return 1; }
+	grep -q 'frontend Connected, backend Connected' /tmp/status ||
 		{ echo "status: not Connected"; return 1; }
 	echo ok
 }
@@ -90,18 +114,21 @@ filter_chain_up() {
 	# TCP 8080 = 0x1f90: key {port, host order; proto 6; pad}
 	bpftool map update pinned $PIN/xennet_port_deny/xennet_denyport \
 		key 0x90 0x1f 0x06 0x00 value 0 0 0 0 0 0 0 0 || return 1
-	xdp-loader status "$IFNAME" | grep -E 'dispatcher|xennet_|xdpfilt'
-	"$XENNET" filter list "$IFNAME" | awk '/xennet_|xdpfilt/ { printf "order %s %s\n", $1, $2 }'
+	xdp-loader status "$IFNAME" >/tmp/xdpl || { cat /tmp/xdpl; return 1; }
+	grep -E 'dispatcher|xennet_|xdpfilt' /tmp/xdpl
+	xn filter list "$IFNAME" >/tmp/fl || { cat /tmp/fl; return 1; }
+	awk '/xennet_|xdpfilt/ { printf "order %s %s\n", $1, $2 }' /tmp/fl
 }
 # filter_counts: "PORT_DROPPED PREFIX_PACKETS PREFIX_DROPPED" (the filters'
 # counters also go to the console, for the log)
 filter_counts() {
-	"$XENNET" stats "$IFNAME" | grep '^filter' >/dev/console
-	"$XENNET" stats "$IFNAME" | awk '
+	xn stats "$IFNAME" >/tmp/stats || { cat /tmp/stats; return 1; }
+	grep '^filter' /tmp/stats >/dev/console
+	awk '
 		$1 == "filter" && $2 == "xennet_port_deny" && $4 == "dropped" { d = $5 }
 		$1 == "filter" && $2 == "xennet_prefix" && $4 == "packets" { p = $5 }
 		$1 == "filter" && $2 == "xennet_prefix" && $4 == "dropped" { q = $5 }
-		END { print d + 0, p + 0, q + 0 }'
+		END { print d + 0, p + 0, q + 0 }' /tmp/stats
 }
 # prefix_deny_dom0: put dom0's 198.18.0.1/32 on the prefix deny-list
 prefix_deny_dom0() {
@@ -149,7 +176,7 @@ diag() {
 	for f in /run/xennet/*.state; do
 		[ -e "$f" ] && echo "$f:" && cat "$f"
 	done
-	[ -x "$XENNET" ] && pidof xennet-xdp >/dev/null && timeout 10 "$XENNET" stats "$IFNAME"
+	[ -x "$XENNET" ] && pidof xennet-xdp >/dev/null && xn stats "$IFNAME"
 	dmesg | tail -n 30
 	echo "---- end of domU diagnostics"
 }
