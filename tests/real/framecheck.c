@@ -12,10 +12,15 @@
  *       The don't-fragment bit is set, so each datagram is one frame.
  *       WINDOW sizes are in flight at a time; a lost one is resent.
  *       Prints a summary line; exits 0 only if every size came back intact.
+ *   framecheck flood ADDR PORT SECONDS
+ *       Sends 1472-byte UDP datagrams (1514-byte frames, don't-fragment) to
+ *       ADDR:PORT as fast as the socket takes them for SECONDS, in batches
+ *       of sendmmsg(); prints how many went out.  Exits 0 if any did.
  *
  * Built statically by scripts/xen/mkinitrd.sh and run inside the real-Xen
  * guests (the payload is checked, which busybox ping does not do).
  */
+#define _GNU_SOURCE /* sendmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -192,6 +198,53 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 	return ok == max - min + 1 ? 0 : 1;
 }
 
+#define FLOOD_BATCH 64
+
+static int do_flood(const char *addr, int port, double secs)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	static uint8_t payload[1472];
+	struct mmsghdr msg[FLOOD_BATCH];
+	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
+	unsigned long long sent = 0, errors = 0;
+	int pmtu = IP_PMTUDISC_DO;
+	double t0 = now(), t;
+	int s;
+
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || secs <= 0) {
+		fprintf(stderr, "framecheck: bad arguments\n");
+		return 2;
+	}
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0) {
+		perror("framecheck: socket");
+		return 2;
+	}
+	setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	/* not connected: ICMP port unreachable from the target must not turn
+	 * into ECONNREFUSED on the next send */
+	memset(msg, 0, sizeof(msg));
+	for (int i = 0; i < FLOOD_BATCH; i++) {
+		msg[i].msg_hdr.msg_name = &a;
+		msg[i].msg_hdr.msg_namelen = sizeof(a);
+		msg[i].msg_hdr.msg_iov = &iov;
+		msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	memset(payload, 0xa5, sizeof(payload));
+	do {
+		int n = sendmmsg(s, msg, FLOOD_BATCH, 0);
+
+		if (n > 0)
+			sent += n;
+		else
+			errors++;
+		t = now();
+	} while (t - t0 < secs);
+	printf("framecheck: flood to %s:%d: %llu datagrams of %zu bytes in %.2f s (%.0f/s), %llu failed sends\n",
+	       addr, port, sent, sizeof(payload), t - t0, sent / (t - t0), errors);
+	return sent ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -200,6 +253,9 @@ int main(int argc, char **argv)
 	if ((argc == 4 || argc == 6) && strcmp(argv[1], "send") == 0)
 		return do_send(argv[2], atoi(argv[3]), argc == 6 ? (unsigned)atoi(argv[4]) : 18,
 			       argc == 6 ? (unsigned)atoi(argv[5]) : 1472);
-	fprintf(stderr, "usage: framecheck echo PORT | framecheck send ADDR PORT [MIN MAX]\n");
+	if (argc == 5 && strcmp(argv[1], "flood") == 0)
+		return do_flood(argv[2], atoi(argv[3]), atof(argv[4]));
+	fprintf(stderr, "usage: framecheck echo PORT | framecheck send ADDR PORT [MIN MAX] |"
+			" framecheck flood ADDR PORT SECONDS\n");
 	return 2;
 }
