@@ -2,6 +2,11 @@
 # scripts/xen/domu-init.sh) sources before running each command dom0 sends.
 # dom0-checks.sh decides what runs and when, and judges the results; these
 # only do the domU's half and print what dom0 needs on their last line.
+#
+# The domU boots as every PV guest does: the kernel's xen-netfront bound to
+# vif-0 and eth0 up (boot_netfront, from /init).  xennet-xdp takes the vif
+# over from it (xennet_connect --takeover) and gives it back
+# (xennet_handback).
 # shellcheck shell=sh
 
 # shellcheck disable=SC2034 # for the command lines dom0 sends
@@ -9,6 +14,7 @@ DOM0_IP=198.18.0.1
 DOMU_IP=198.18.0.2
 IFNAME=eth0
 XENNET=/usr/sbin/xennet-xdp
+VIF=/sys/bus/xen/devices/vif-0
 # the exit status of the running `xennet-xdp up`, written when it ends
 UP_RC=/tmp/xennet-up.rc
 
@@ -22,15 +28,21 @@ xn() {
 	return $r
 }
 
-# wait_if NAME SECONDS: wait for a network interface to appear.
-wait_if() {
+# until_ok SECONDS WHAT CMD...: run CMD every 0.2 s until it succeeds; after
+# SECONDS say "WHAT after SECONDS s" and fail.
+until_ok() {
+	t=$1 what=$2
+	shift 2
 	i=0
-	while [ ! -e "/sys/class/net/$1" ]; do
+	until "$@"; do
 		i=$((i + 1))
-		[ $i -gt $(($2 * 10)) ] && { echo "no interface $1 after $2 s"; return 1; }
-		sleep 0.1
+		[ $i -gt $((t * 5)) ] && { echo "$what after $t s"; return 1; }
+		sleep 0.2
 	done
 }
+
+# wait_if NAME SECONDS: wait for a network interface to appear.
+wait_if() { until_ok "$2" "no interface $1" [ -e "/sys/class/net/$1" ]; }
 
 # addr_up: give the frontend interface its address and bring it up.
 addr_up() {
@@ -40,51 +52,150 @@ addr_up() {
 		ip -o link show dev "$IFNAME"
 }
 
-# The baseline frontend: kernel xen-netfront.  Down and up again is an
-# unbind and a bind of the xenbus device (rmmod is refused while the module
-# is in use): unbinding closes the frontend (state 5, then 6), binding
-# probes it anew, as a fresh frontend.
+# ---- the kernel's xen-netfront ------------------------------------------------
+# kernel_bound: xen-netfront is bound to vif-0.
+kernel_bound() { [ -e "$VIF/driver" ]; }
+# kernel_if: eth0 is the kernel's netfront device (a veth has no device).
+kernel_if() { [ -e "/sys/class/net/$IFNAME/device" ]; }
+
+# boot_netfront: at boot (from /init), as on every PV guest: xen-netfront
+# (loaded with the other modules) binds vif-0; eth0 gets its address.
+boot_netfront() {
+	until_ok 60 "xen-netfront not bound to vif-0" kernel_bound &&
+		until_ok 60 "no eth0 from xen-netfront" kernel_if && addr_up
+}
+
+# Down and up again with the kernel's driver: an unbind and a bind of the
+# xenbus device (rmmod is refused while the module is in use).  Unbinding
+# closes the frontend (state 5, then 6); binding probes it anew.
 netfront_up() {
-	if [ ! -d /sys/bus/xen/drivers/vif ]; then
-		insmod /lib/modules/xen-netfront.ko || return 1
-	else
-		echo vif-0 >/sys/bus/xen/drivers/vif/bind || return 1
-	fi
-	wait_if "$IFNAME" 30 && addr_up
+	echo vif-0 >/sys/bus/xen/drivers/vif/bind || return 1
+	until_ok 30 "no eth0 from xen-netfront" kernel_if && addr_up
 }
 netfront_down() {
 	ip link set "$IFNAME" down 2>/dev/null
 	echo vif-0 >/sys/bus/xen/drivers/vif/unbind
 }
 
-# Ours: xennet-xdp in the foreground (here: in the background of the agent,
-# its output straight to the console), then wait for the interface it makes.
-# Its exit status goes to $UP_RC when it ends, for up_exit to judge.
-xennet_up() {
+# ---- xennet-xdp ---------------------------------------------------------------
+# xennet_start ARGS...: `xennet-xdp up --vif 0 --ifname eth0 ARGS` in the
+# background (it runs in the foreground until stopped), its output straight
+# to the console, its exit status to $UP_RC when it ends (see up_exit).
+xennet_start() {
 	[ -x "$XENNET" ] || { echo "$XENNET missing from the domU initramfs"; return 1; }
 	rm -f "$UP_RC"
 	(
 		"$XENNET" up --vif 0 --ifname "$IFNAME" "$@" </dev/null >/dev/console 2>&1
 		echo $? >"$UP_RC"
 	) &
-	wait_if "$IFNAME" 60 && addr_up
 }
-# up_exit: wait (10 s at most) for the `up` started by xennet_up to end;
+
+# connected_now: `xennet-xdp status` says both ends are Connected (its
+# output in /tmp/st); fails at once if `up` has ended.
+connected_now() {
+	if [ -s "$UP_RC" ]; then
+		echo "xennet-xdp up exited with status $(cat "$UP_RC")" >/tmp/st
+		return 2
+	fi
+	"$XENNET" status "$IFNAME" >/tmp/st 2>&1 && grep -q 'frontend Connected, backend Connected' /tmp/st
+}
+
+# xennet_wait SECONDS: until the instance is Connected, or `up` ended.
+xennet_wait() {
+	i=0
+	while :; do
+		connected_now
+		case $? in
+		0) return 0 ;;
+		2) cat /tmp/st; return 1 ;;
+		esac
+		i=$((i + 1))
+		[ $i -gt $(($1 * 5)) ] && { cat /tmp/st; echo "xennet-xdp not Connected after $1 s"; return 1; }
+		sleep 0.2
+	done
+}
+
+# xennet_connect [--takeover]: start xennet-xdp, wait until it is Connected,
+# then address its eth0; with --takeover the kernel's driver must be gone
+# from vif-0 by then.
+xennet_connect() {
+	xennet_start "$@" || return 1
+	xennet_wait 90 || return 1
+	if kernel_bound; then
+		echo "xennet-xdp is Connected, but the kernel's driver is still bound to vif-0"
+		return 1
+	fi
+	kernel_if && { echo "eth0 is still the kernel's netfront device"; return 1; }
+	addr_up
+}
+
+# up_exit: wait (10 s at most) for the `up` started by xennet_start to end;
 # succeed only if it exited 0.
 up_exit() {
-	i=0
-	while [ ! -s "$UP_RC" ]; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && { echo "xennet-xdp up still running 10 s after down ($(pidof xennet-xdp))"; return 1; }
-		sleep 0.1
-	done
+	until_ok 10 "xennet-xdp up (pid $(pidof xennet-xdp)) still running" [ -s "$UP_RC" ] || return 1
 	r=$(cat "$UP_RC")
 	[ "$r" = 0 ] || { echo "xennet-xdp up exited with status $r"; return 1; }
 	echo "xennet-xdp up exited with status 0"
 }
+
+# xennet_down [--handback]: stop the instance; `up` must exit 0.
 xennet_down() {
 	xn down --ifname "$IFNAME" "$@" || return 1
 	up_exit
+}
+
+# xennet_handback: stop the instance and give vif-0 back to the kernel's
+# driver, which must bind it and make its eth0 again.
+xennet_handback() {
+	xennet_down --handback || return 1
+	until_ok 30 "the kernel's driver is not bound to vif-0 again" kernel_bound || return 1
+	until_ok 30 "no eth0 from xen-netfront" kernel_if || return 1
+	addr_up
+}
+
+# xennet_refuse: with the kernel's driver bound, `up` without --takeover must
+# exit 1 with one line that says how to proceed (--takeover), leaving the
+# kernel's driver bound.  (Run in the foreground: killed after 20 s if it
+# does not refuse.)
+xennet_refuse() {
+	timeout -s KILL 20 "$XENNET" up --vif 0 --ifname "$IFNAME" </dev/null >/tmp/refuse 2>&1
+	r=$?
+	cat /tmp/refuse
+	n=$(wc -l </tmp/refuse)
+	echo "exit status $r, $n line(s)"
+	[ $r = 137 ] && { echo "up did not refuse: still running after 20 s (killed)"; return 1; }
+	[ $r = 1 ] || { echo "up exited with status $r, not 1"; return 1; }
+	[ "$n" = 1 ] || { echo "up printed $n lines, not 1"; return 1; }
+	grep -q -- '--takeover' /tmp/refuse || { echo "the line does not mention --takeover"; return 1; }
+	kernel_bound || { echo "the kernel's driver lost vif-0"; return 1; }
+	kernel_if || { echo "eth0 is no longer the kernel's"; return 1; }
+}
+
+# kernel_reclaim: after a failed check, give vif-0 back to the kernel's driver
+# by force (stop or kill xennet-xdp, bind the driver), so that the next
+# checks start from a working frontend.  Not a check: it only recovers.
+kernel_reclaim() {
+	if pidof xennet-xdp >/dev/null; then
+		xn down --ifname "$IFNAME"
+		sleep 1
+		# shellcheck disable=SC2046 # every pid
+		pidof xennet-xdp >/dev/null && kill -9 $(pidof xennet-xdp) && sleep 1 && xn down --ifname "$IFNAME"
+	fi
+	kernel_bound || echo vif-0 >/sys/bus/xen/drivers/vif/bind
+	until_ok 30 "no eth0 from xen-netfront" kernel_if && addr_up
+}
+
+# xennet_restart [--takeover]: after a failed check, a fresh instance (stop
+# or kill the old one first).  Not a check: it only recovers.
+xennet_restart() {
+	if pidof xennet-xdp >/dev/null; then
+		xn down --ifname "$IFNAME"
+		sleep 1
+		# shellcheck disable=SC2046 # every pid
+		pidof xennet-xdp >/dev/null && kill -9 $(pidof xennet-xdp) && sleep 1
+	fi
+	xn down --ifname "$IFNAME"
+	xennet_connect "$@"
 }
 
 # xennet_inspect: the read-side commands on real Xen; last line "ok" when
@@ -99,6 +210,18 @@ xennet_inspect() {
 	echo ok
 }
 
+# xennet_followed BACKEND [RECONNECTS]: `status` names BACKEND (the current
+# backend path) and, with RECONNECTS, counts at least that many reconnects.
+xennet_followed() {
+	xn status "$IFNAME" >/tmp/status || { cat /tmp/status; return 1; }
+	cat /tmp/status
+	grep -q "backend  *$1 " /tmp/status || { echo "status does not name the backend $1"; return 1; }
+	[ -n "${2:-}" ] || return 0
+	n=$(sed -n 's/^ *reconnects *\([0-9]*\).*/\1/p' /tmp/status)
+	[ -n "$n" ] || { echo "status has no reconnects line"; return 1; }
+	[ "$n" -ge "$2" ] || { echo "status counts $n reconnect(s), expected at least $2"; return 1; }
+}
+
 # The example filters on the guest-facing interface, under libxdp's
 # dispatcher (this kernel loads freplace programs): xennet_port_deny at
 # priority 10 denying TCP 8080, xennet_prefix at 20 with an empty deny-list,
@@ -109,8 +232,8 @@ filter_chain_up() {
 	# someone else's program first, with xdp-loader (xdp-tools' pass-all
 	# filter, priority 30): ours must join it, not replace it
 	xdp-loader load -m native -P 30 "$IFNAME" /usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o || return 1
-	"$XENNET" filter attach "$IFNAME" $FILTERS/xennet_port_deny.bpf.o --priority 10 || return 1
-	"$XENNET" filter attach "$IFNAME" $FILTERS/xennet_prefix.bpf.o --priority 20 || return 1
+	xn filter attach "$IFNAME" $FILTERS/xennet_port_deny.bpf.o --priority 10 || return 1
+	xn filter attach "$IFNAME" $FILTERS/xennet_prefix.bpf.o --priority 20 || return 1
 	# TCP 8080 = 0x1f90: key {port, host order; proto 6; pad}
 	bpftool map update pinned $PIN/xennet_port_deny/xennet_denyport \
 		key 0x90 0x1f 0x06 0x00 value 0 0 0 0 0 0 0 0 || return 1
@@ -136,11 +259,14 @@ prefix_deny_dom0() {
 		key 32 0 0 0 198 18 0 1 value 0 0 0 0 0 0 0 0
 }
 
-# make_blob MB: a random file of MB MiB served by busybox httpd on :8080;
-# prints its sha256.
-make_blob() {
+# ---- traffic ------------------------------------------------------------------
+# servers MB PORT: a random file of MB MiB served by busybox httpd on :8080,
+# framecheck's UDP echo on PORT (both survive eth0 being replaced: they
+# listen on every address); prints the file's sha256.
+servers() {
 	head -c $(($1 * 1048576)) /dev/urandom >/srv/blob || return 1
 	pidof httpd >/dev/null || httpd -p 8080 -h /srv || return 1
+	pidof framecheck >/dev/null || framecheck echo "$2" </dev/null >/dev/console 2>&1 &
 	sha256sum /srv/blob | cut -d' ' -f1
 }
 
@@ -154,9 +280,45 @@ fetch() {
 	rm -f /tmp/rx
 }
 
-# echo_server PORT: framecheck's UDP echo, in the background.
-echo_server() {
-	pidof framecheck >/dev/null || framecheck echo "$1" </dev/null >/dev/console 2>&1 &
+# ping_within SECONDS: ping dom0 until it answers, at most SECONDS; says
+# after how long.
+ping_within() {
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	end=$(($(cut -d. -f1 /proc/uptime) + $1))
+	until ping -c 1 -W 1 "$DOM0_IP" >/dev/null 2>&1; do
+		[ "$(cut -d. -f1 /proc/uptime)" -ge "$end" ] && { echo "dom0 did not answer a ping for $1 s"; return 1; }
+	done
+	echo "dom0 answered after $(echo "$t0 $(cut -d' ' -f1 /proc/uptime)" | awk '{print $2 - $1}') s"
+}
+
+# rx_count SIDE: packets the frontend has received: the kernel's count of
+# eth0, or xennet-xdp's rx_packets from `xennet-xdp stats`.
+rx_count() {
+	if [ "$1" = xennet ]; then
+		xn stats "$IFNAME" >/tmp/stats || { cat /tmp/stats; return 1; }
+		awk '$1 == "rx_packets" { print $2; n++ } END { exit n != 1 }' /tmp/stats ||
+			{ echo "no rx_packets in xennet-xdp stats"; return 1; }
+	else
+		cat "/sys/class/net/$IFNAME/statistics/rx_packets"
+	fi
+}
+
+# hog SECONDS: a CPU-bound process for SECONDS, in the background.
+hog() {
+	timeout -s KILL "$1" sh -c 'while :; do :; done' </dev/null >/dev/null 2>&1 &
+	echo "hog pid $!"
+}
+
+# xennet_cpu SECONDS: CPU time xennet-xdp (all its threads) used while
+# SECONDS went by, as "TICKS of WALLTICKS" (clock ticks, 100 per second).
+xennet_cpu() {
+	p=$(pidof xennet-xdp) || { echo "no xennet-xdp running"; return 1; }
+	a=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
+	t0=$(awk '{ print int($1 * 100) }' /proc/uptime)
+	sleep "$1"
+	b=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
+	t1=$(awk '{ print int($1 * 100) }' /proc/uptime)
+	echo "$((b - a)) of $((t1 - t0))"
 }
 
 # diag: the domU's network and frontend state, for a failed check's log.
@@ -166,6 +328,7 @@ diag() {
 	ip route
 	ip neigh
 	cat /proc/net/dev
+	echo "vif-0 driver: $(readlink "$VIF/driver" || echo none)"
 	ps | grep -v ' \['
 	for p in $(pidof xennet-xdp); do
 		echo "xennet-xdp pid $p: $(grep State /proc/$p/status)"
