@@ -178,7 +178,9 @@ cpio_gz "$T" "$IMG_DIR/domu.gz"
 T=$STAGE/dom0
 new_tree "$T"
 add_modules "$T" "xen-evtchn xen-gntalloc xen-gntdev xen-privcmd xenfs xen-netback"
-for b in xl xenstored xenconsoled xen-init-dom0; do
+# libxl-save-helper: what `xl save`, `xl restore` and `xl migrate` run to
+# move the domain's memory.
+for b in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper; do
 	add_bin "$T" "$ROOT_DIR$XEN_LIBEXEC/bin/$b" "$XEN_LIBEXEC/bin/$b"
 done
 for c in $XS_CLIENTS; do add_bin "$T" "$ROOT_DIR/usr/bin/$c" "/usr/bin/$c"; done
