@@ -210,6 +210,14 @@ xennet_inspect() {
 	echo ok
 }
 
+# xennet_reconnects: the count of the `reconnects N` line of `status`.
+xennet_reconnects() {
+	xn status "$IFNAME" >/tmp/status || { cat /tmp/status; return 1; }
+	n=$(sed -n 's/^ *reconnects *\([0-9]*\).*/\1/p' /tmp/status)
+	[ -n "$n" ] || { cat /tmp/status; echo "status has no reconnects line"; return 1; }
+	echo "$n"
+}
+
 # xennet_followed BACKEND [RECONNECTS]: `status` names BACKEND (the current
 # backend path) and, with RECONNECTS, counts at least that many reconnects.
 xennet_followed() {
@@ -217,8 +225,7 @@ xennet_followed() {
 	cat /tmp/status
 	grep -q "backend  *$1 " /tmp/status || { echo "status does not name the backend $1"; return 1; }
 	[ -n "${2:-}" ] || return 0
-	n=$(sed -n 's/^ *reconnects *\([0-9]*\).*/\1/p' /tmp/status)
-	[ -n "$n" ] || { echo "status has no reconnects line"; return 1; }
+	n=$(xennet_reconnects) || { echo "$n"; return 1; }
 	[ "$n" -ge "$2" ] || { echo "status counts $n reconnect(s), expected at least $2"; return 1; }
 }
 
