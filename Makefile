@@ -5,7 +5,7 @@ BPFTOOL ?= bpftool
 B       := build
 PREFIX  ?= /usr/local
 
-PKGS    := xenstore xengnttab xenevtchn libbpf libxdp libnl-route-3.0 json-c
+PKGS    := xenstore xengnttab xenevtchn libbpf libxdp libnl-route-3.0 json-c libsystemd
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(B) -MMD -MP -D__XEN_TOOLS__ \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -41,7 +41,7 @@ TOOL_BINS    := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
 
 BINS := $(B)/xennet-xdp $(B)/xennet-simback
 
-.PHONY: all deps test test-unit test-e2e test-xen demo bench install clean help asan
+.PHONY: all deps test test-unit test-e2e test-xen test-setup demo bench install clean help asan
 all: $(BINS) $(FILTER_OBJS) $(UNIT_BINS) $(TOOL_BINS)
 
 help:
@@ -52,6 +52,7 @@ help:
 	@echo "make test-unit  cmocka unit tests only"
 	@echo "make test-e2e   end-to-end tests against xennet-simback in network namespaces (root)"
 	@echo "make test-xen   the real tier: Xen 4.17 + Linux xen-netback under QEMU TCG (root)"
+	@echo "make test-setup the README's build on a fresh Debian root (mmdebstrap, cached) (root)"
 	@echo "make bench      packets per second through the simulated backend vs raw AF_XDP (root)"
 	@echo "make asan       rebuild with ASan/UBSan into build-asan/ and run the tests there"
 	@echo "make install    install the binaries and filter objects under PREFIX=$(PREFIX)"
@@ -106,6 +107,8 @@ test-e2e: deps all
 	@tests/run.sh e2e
 test-xen: deps all
 	@tests/run.sh xen
+test-setup: deps
+	@tests/run.sh setup
 demo: deps all
 	@scripts/demo.sh
 bench: deps all

@@ -28,6 +28,18 @@ enum xsim_type {
 			     * (frontend writes), wait (frontend reads) */
 	XSIM_EVT_CLOSE,     /* port */
 	XSIM_QUERY,         /* reply: text "key=value\n" lines follow, len in arg */
+	XSIM_CTL,           /* arg: enum xsim_ctl; what the host's admin would do */
+};
+
+enum xsim_ctl {
+	XSIM_CTL_RESTART = 1,  /* the backend goes away and comes back (as on SIGUSR1) */
+	XSIM_CTL_AWAY,         /* it goes away (Closing, Closed) and stays away */
+	XSIM_CTL_BACK,         /* it comes back (InitWait) */
+	XSIM_CTL_RESTORE,      /* xl save + xl restore: a new domain id, the old
+				* event channels (unbinding one: ESTALE) and
+				* grants dead, the backend in a new directory */
+	XSIM_CTL_GEN,          /* port: the generator's frame size, 0 = off (the
+				* wire serves RX again) */
 };
 
 struct xsim_msg {

@@ -8,7 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XENNET_STATS_MAGIC 0x78656e3173746174ull  /* "xen1stat" */
+#define XENNET_STATS_MAGIC 0x78656e3273746174ull  /* "xen2stat" */
+#define XENNET_STATS_QUEUES 8                     /* the most queues an instance runs */
 
 struct xennet_queue_stats {
 	/* RX: backend -> guest */
@@ -44,11 +45,17 @@ struct xennet_queue_stats {
 	X(wakeups) X(xsk_rx_dropped) X(xsk_rx_invalid) X(xsk_rx_ring_full)     \
 	X(xsk_fill_empty) X(xsk_tx_invalid) X(xsk_tx_ring_empty)
 
-/* The file /run/xennet/<ifname>.stats holds this. */
+/* The file RUN_DIR/<ifname>.stats holds this. */
 struct xennet_stats_file {
 	uint64_t magic;
 	uint64_t pid;
-	struct xennet_queue_stats q[1];
+	/* CLOCK_MONOTONIC (ns) of the control thread's latest round, at least
+	 * once a second while it is alive: a reader on the same machine tells
+	 * a stalled instance from a live one by its age */
+	uint64_t heartbeat_ns;
+	uint32_t nqueues;            /* queues connected now (0 while not) */
+	uint32_t stalled;            /* 1: a datapath thread stopped making rounds */
+	struct xennet_queue_stats q[XENNET_STATS_QUEUES];
 };
 
 #endif

@@ -4,7 +4,8 @@
 set -eu
 PKGS="make gcc clang llvm pkg-config libxen-dev libbpf-dev libxdp-dev bpftool
 xdp-tools libnl-route-3-dev libjson-c-dev libcmocka-dev libelf-dev zlib1g-dev
-iproute2 iputils-ping ncat ethtool coreutils procps xenstore-utils jq"
+iproute2 iputils-ping ncat ethtool coreutils procps xenstore-utils jq libsystemd-dev
+mmdebstrap"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

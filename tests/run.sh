@@ -1,5 +1,6 @@
 #!/bin/bash
-# Run the test tiers named on the command line (unit, e2e, xen, or all) and
+# Run the test tiers named on the command line (build, setup, unit, e2e,
+# xen, or all) and
 # end with one line "N passed, N failed".  Exit status 0 only if none failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -7,7 +8,7 @@ B=${XENNET_BUILD:-build}
 export XENNET_BUILD=$B
 passed=0 failed=0
 tiers="$*"
-[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build unit e2e xen"
+[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build setup unit e2e xen"
 
 count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is one failure
 	local log=$1 rc=$2 p f
@@ -34,6 +35,13 @@ for tier in $tiers; do
 			fi
 			rm -rf "$log" "$dir"
 		done ;;
+	setup)
+		# the README's build on a fresh Debian root, nothing installed by hand
+		log=$(mktemp)
+		echo "== tests/setup/fresh_build.sh"
+		timeout 1800 bash tests/setup/fresh_build.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+		count "$log" "$rc" "tests/setup/fresh_build.sh"
+		rm -f "$log" ;;
 	unit)
 		for t in "$B"/tests/test_*; do
 			[ -x "$t" ] || continue

@@ -9,7 +9,10 @@ SB=$PWD/$B/xennet-simback
 TOOLS=$PWD/$B/tests/tools
 T=$(mktemp -d /tmp/xennet-e2e.XXXXXX)
 SOCK=$T/sim.sock
-IFN=xennet0
+# Names of this run's own, never a user's: the interface (xennet0 may be
+# carrying a guest's traffic) and the run directory (not /run/xennet).
+IFN=xt$$
+export XENNET_RUN_DIR=$T/run
 WIRE=xnw$$      # the backend's side: the TAP and the "host"
 GUEST=xng$$     # the guest's stack: xennet0
 WIRE_IP=198.18.0.1 GUEST_IP=198.18.0.2 WIRE_IP6=fd00:18::1 GUEST_IP6=fd00:18::2
@@ -26,7 +29,7 @@ ing() { ip netns exec "$GUEST" "$@"; }
 cleanup() {
 	[ -n "$UP_PID" ] && kill "$UP_PID" 2>/dev/null && wait "$UP_PID" 2>/dev/null
 	[ -n "$SIM_PID" ] && kill "$SIM_PID" 2>/dev/null && wait "$SIM_PID" 2>/dev/null
-	"$XN" down --ifname "$IFN" >/dev/null 2>&1
+	[ -n "$IFN" ] && "$XN" down --ifname "$IFN" >/dev/null 2>&1
 	ip netns del "$WIRE" 2>/dev/null
 	ip netns del "$GUEST" 2>/dev/null
 	rm -rf "$T"
@@ -50,7 +53,7 @@ stop_sim() { [ -n "$SIM_PID" ] && kill "$SIM_PID" && wait "$SIM_PID" 2>/dev/null
 
 # start_up [xennet-xdp up options...]: frontend in the background, log in $T/up.log
 start_up() {
-	"$XN" up --sim "$SOCK" "$@" >"$T/up.log" 2>&1 &
+	"$XN" up --sim "$SOCK" --ifname "$IFN" "$@" >"$T/up.log" 2>&1 &
 	UP_PID=$!
 }
 # wait_log FILE PATTERN [SECONDS]
@@ -79,7 +82,8 @@ no_leftovers() {
 	! ip link show "$IFN-p" >/dev/null 2>&1 &&
 	! ing ip link show "$IFN" >/dev/null 2>&1 &&
 	[ ! -e "/sys/fs/bpf/xennet/$IFN" ] &&
-	[ ! -e "/run/xennet/$IFN.state" ] && [ ! -e "/run/xennet/$IFN.stats" ]
+	[ ! -e "$XENNET_RUN_DIR/$IFN.state" ] && [ ! -e "$XENNET_RUN_DIR/$IFN.stats" ] &&
+	[ ! -e "$XENNET_RUN_DIR/$IFN.lock" ]
 }
 
 finish() {

@@ -23,11 +23,11 @@ check "status: names backend, both states Connected, evtchn 7" sh -c \
 	 grep -q 'frontend Connected, backend Connected' $T/status && grep -q 'event channel *7' $T/status"
 check "status --json: exit 0" eval '"$XN" status --json >"$T/status.json"'
 check "status --json: parses, documented fields match" jq -e \
-	'length == 1 and .[0].ifname == "xennet0" and .[0].vif == 0 and .[0].backend_domid == 0 and
+	--arg ifn "$IFN" --arg peer "$IFN-p" 'length == 1 and .[0].ifname == $ifn and .[0].vif == 0 and .[0].backend_domid == 0 and
 	 .[0].frontend_state == "Connected" and .[0].backend_state == "Connected" and
 	 (.[0].features | index("rx-copy")) != null and .[0].event_channels == [7] and
 	 .[0].rx_mode == "copy" and .[0].poll == "interrupt" and .[0].queues == 1 and
-	 .[0].mac == "00:16:3e:00:00:01" and .[0].mtu == 1500 and .[0].peer == "xennet0-p" and
+	 .[0].mac == "00:16:3e:00:00:01" and .[0].mtu == 1500 and .[0].peer == $peer and
 	 .[0].peer_programs[0].name == "xennet_redirect" and .[0].guest_programs == []' "$T/status.json"
 
 # 2. list

@@ -1,103 +1,166 @@
 /* SPDX-License-Identifier: MIT */
-/* xennet-xdp down: stop a running instance, or clear what a crashed one
- * left behind (veth, pins, run files, a frontend state still Connected). */
+/* xennet-xdp down: stop a running instance (the process that holds the
+ * name's lock, and only it), or clear what a dead one left behind; with
+ * --handback, give the vif back to the kernel's driver afterwards. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/pidfd.h>
 #include <unistd.h>
 #include "cli/cmd.h"
-#include "xen/netfront.h"
+#include "cli/stale.h"
+#include "common/log.h"
+#include "state/lock.h"
 #include "state/runfile.h"
-#include "port/xdp_port.h"
-#include "xen/xenbus_state.h"
+#include "xen/xenbus_dev.h"
 
-static bool alive(long pid)
+#define STOP_TIMEOUT_MS 10000
+#define KILL_TIMEOUT_MS 5000
+
+/* Wait for the process behind pidfd to end: true if it did within ms. */
+static bool wait_exit(int pidfd, int ms)
 {
-	return runfile_pid_alive(pid);
+	struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+	return poll(&pfd, 1, ms) == 1;
 }
 
-static void sleep_ms(long ms)
+/* Stop the instance holding ifname's lock: SIGTERM, and SIGKILL if it does
+ * not end in time (a thread stuck in the kernel must not make an instance
+ * unstoppable).  0 when it is gone, 1 when nothing held the lock, -1. */
+static int stop(const char *ifname, const char *lock)
 {
-	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 }, NULL);
-}
+	pid_t pid = lock_holder(lock);
+	int pidfd;
 
-/* A crashed frontend may have left its state Connected: close it the way
- * it should have, so the backend lets go of the rings. */
-static void close_stale_frontend(const char *ifname, const struct runstate *rs)
-{
-	struct plat *p = rs->sim[0] ? plat_sim_open(rs->sim) : plat_xen_open();
-	char dir[64];
-	int st;
-
-	if (!p)
-		return;
-	snprintf(dir, sizeof(dir), "device/vif/%u", rs->vif);
-	st = xb_read_state(p, dir);
-	if (st == XenbusStateConnected || st == XenbusStateInitialised || st == XenbusStateClosing) {
-		xb_switch_state(p, dir, XenbusStateClosing);
-		for (int i = 0; i < 50 && rs->backend[0]; i++) {
-			int be = xb_read_state(p, rs->backend);
-
-			if (be == XenbusStateClosing || be == XenbusStateClosed || be < 0)
-				break;
-			sleep_ms(100);
-		}
-		xb_switch_state(p, dir, XenbusStateClosed);
-		fprintf(stderr, "%s: closed stale frontend state of vif %u\n", ifname, rs->vif);
+	if (pid <= 0)
+		return 1;
+	pidfd = pidfd_open(pid, 0);
+	if (pidfd < 0)
+		return errno == ESRCH ? 1 : (log_err(ifname, "can't reach pid %ld: %s", (long)pid,
+						     strerror(errno)), -1);
+	/* the pidfd names that process for good: check it still holds the
+	 * lock (the pid was not reused between reading /proc/locks and now) */
+	if (lock_holder(lock) != pid) {
+		close(pidfd);
+		return 1;
 	}
-	plat_close(p);
+	if (pidfd_send_signal(pidfd, SIGTERM, NULL, 0) < 0) {
+		log_err(ifname, "can't stop pid %ld: %s", (long)pid, strerror(errno));
+		close(pidfd);
+		return -1;
+	}
+	if (!wait_exit(pidfd, STOP_TIMEOUT_MS)) {
+		log_warn(ifname, "pid %ld did not stop within %d s; killing it", (long)pid,
+			 STOP_TIMEOUT_MS / 1000);
+		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		if (!wait_exit(pidfd, KILL_TIMEOUT_MS)) {
+			log_err(ifname, "pid %ld did not die within %d s of SIGKILL (stuck in the kernel?)",
+				(long)pid, KILL_TIMEOUT_MS / 1000);
+			close(pidfd);
+			return -1;
+		}
+		close(pidfd);
+		return 2;   /* killed: what it held is left behind */
+	}
+	close(pidfd);
+	return 0;
+}
+
+/* Give vif back to the kernel's driver (the one taken over, else "vif",
+ * xen-netfront's name on the xenbus). */
+static int hand_back(const char *ifname, const struct runstate *rs)
+{
+	char drv[32], kif[32];
+	const char *want = rs->took_over[0] ? rs->took_over : "vif";
+	int r;
+
+	if (rs->sim[0]) {
+		log_err(ifname, "--handback: vif %u is the simulator's; there is no kernel driver to "
+			"give it to", rs->vif);
+		return -1;
+	}
+	r = xenbus_dev_driver(rs->vif, drv, sizeof(drv));
+	if (r < 0) {
+		log_err(ifname, "--handback: no xenbus device vif-%u here: %s", rs->vif, strerror(-r));
+		return -1;
+	}
+	if (r == 0) {
+		r = xenbus_dev_bind(rs->vif, want);
+		if (r < 0) {
+			log_err(ifname, "--handback: can't bind vif-%u to the kernel's %s driver: %s", rs->vif,
+				want, strerror(-r));
+			return -1;
+		}
+	}
+	xenbus_dev_netif(rs->vif, kif, sizeof(kif));
+	log_notice(ifname, "gave vif %u back to the kernel's %s driver%s%s%s", rs->vif, want,
+		   kif[0] ? " (interface " : "", kif, kif[0] ? ")" : "");
+	return 0;
 }
 
 int cmd_down(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "ifname", required_argument, NULL, 'i' },
+		{ "handback", no_argument, NULL, 'H' },
 		{ 0 },
 	};
 	const char *ifname = "xennet0";
+	char lock[64];
 	struct runstate rs;
-	char peer[16];
-	int c, have;
+	bool handback = false;
+	int c, have, r, fd, removed;
 
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c != 'i')
+		if (c == 'i')
+			ifname = optarg;
+		else if (c == 'H')
+			handback = true;
+		else
 			return cmd_option_error("down", argv, c);
-		ifname = optarg;
 	}
 	if (optind != argc)
 		return cmd_usage_error("down", "unexpected argument '%s'", argv[optind]);
 	if (!ifname_valid(ifname))
 		return cmd_usage_error("down", "--ifname: '%s' is not a valid name", ifname);
-	ifname_peer(ifname, peer);
-	have = runfile_read_state(ifname, &rs);
-	if (have == 0 && alive(rs.pid)) {
-		if (kill((pid_t)rs.pid, SIGTERM) < 0) {
-			fprintf(stderr, "%s: can't stop pid %ld: %s\n", ifname, rs.pid, strerror(errno));
-			return 1;
-		}
-		for (int i = 0; i < 200 && alive(rs.pid); i++)
-			sleep_ms(50);
-		if (alive(rs.pid)) {
-			fprintf(stderr, "%s: pid %ld did not stop within 10 s\n", ifname, rs.pid);
-			return 1;
-		}
-		return 0;
+	runfile_if_lock(lock, sizeof(lock), ifname);
+	have = runfile_read_state(ifname, &rs);   /* before it is gone */
+	r = stop(ifname, lock);
+	if (r < 0)
+		return 1;
+	if (r == 0) {
+		if (handback && have == 0)
+			return hand_back(ifname, &rs) < 0 ? 1 : 0;
+		if (handback)
+			log_err(ifname, "--handback: the instance left no state saying which vif it had");
+		return handback ? 1 : 0;
 	}
-	/* nothing running: clear what a crashed instance left */
-	if (have == 0)
-		close_stale_frontend(ifname, &rs);
-	c = xdp_port_cleanup_stale(ifname, peer, have == 0 && rs.netns[0] ? rs.netns : NULL);
-	runfile_remove(ifname);
-	if (have != 0 && c <= 0) {
-		fprintf(stderr, "%s: not running, and nothing left behind to remove\n", ifname);
+	/* nothing running (or killed): clear what was left, holding the lock
+	 * so that no new instance starts on the name meanwhile */
+	fd = lock_take(lock);
+	if (fd < 0) {
+		log_err(ifname, fd == -EWOULDBLOCK ? "another instance started meanwhile; not touching it"
+						   : "can't lock %s: %s", runfile_dir(), strerror(-fd));
 		return 1;
 	}
-	fprintf(stderr, "%s: removed what a stopped instance left behind\n", ifname);
+	removed = stale_cleanup(ifname);
+	lock_release(lock, fd);
+	if (r == 1 && !removed && !handback) {
+		log_err(ifname, "not running, and nothing left behind to remove");
+		return 1;
+	}
+	if (handback && have == 0)
+		return hand_back(ifname, &rs) < 0 ? 1 : 0;
+	if (handback) {
+		log_err(ifname, "--handback: no state left saying which vif %s had", ifname);
+		return 1;
+	}
 	return 0;
 }

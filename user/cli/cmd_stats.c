@@ -75,15 +75,19 @@ static int take(const char *ifname, struct snap *s)
 	char pin[200];
 
 	memset(s, 0, sizeof(*s));
-	if (!f || f->pid > (uint64_t)LONG_MAX || !runfile_pid_alive((long)f->pid)) {
+	pid_t live = runfile_live_pid(ifname);
+
+	if (!f || !live || f->pid != (uint64_t)live) {
 		runfile_unmap_stats(f);
 		return -1;
 	}
 	snprintf(s->ifname, sizeof(s->ifname), "%.15s", ifname);
 	s->pid = (long)f->pid;
+	/* the instance's total: every queue (those not in use are zero) */
 	for (size_t i = 0; i < NFIELDS; i++)
-		s->q[i] = __atomic_load_n((const uint64_t *)((const char *)&f->q[0] + fields[i].off),
-					  __ATOMIC_RELAXED);
+		for (unsigned int k = 0; k < XENNET_STATS_QUEUES; k++)
+			s->q[i] += __atomic_load_n((const uint64_t *)((const char *)&f->q[k] + fields[i].off),
+						   __ATOMIC_RELAXED);
 	runfile_unmap_stats(f);
 	xdp_info_pin_dir(pin, sizeof(pin), ifname);
 	strncat(pin, "/xennet_stats", sizeof(pin) - strlen(pin) - 1);

@@ -76,6 +76,11 @@ static void one(const char *ifname, const struct runstate *rs)
 		json_object_object_add(o, "frontend_state", json_object_new_string(state_name(rs->fe_state)));
 		json_object_object_add(o, "backend_state", json_object_new_string(state_name(rs->be_state)));
 		json_object_object_add(o, "phase", json_object_new_string(rs->phase));
+		json_object_object_add(o, "domid", json_object_new_int((int)rs->domid));
+		json_object_object_add(o, "reconnects", json_object_new_int((int)rs->reconnects));
+		json_object_object_add(o, "restores", json_object_new_int((int)rs->restores));
+		json_object_object_add(o, "took_over", rs->took_over[0] ? json_object_new_string(rs->took_over)
+									: NULL);
 		json_object_object_add(o, "features", f);
 		json_object_object_add(o, "event_channels", json_object_new_array());
 		if (rs->evtchn >= 0)
@@ -103,6 +108,9 @@ static void one(const char *ifname, const struct runstate *rs)
 	printf("  %-16s %s (domain %u)\n", "backend", rs->backend, rs->be_domid);
 	printf("  %-16s frontend %s, backend %s (%s)\n", "xenbus", state_name(rs->fe_state),
 	       state_name(rs->be_state), rs->phase);
+	printf("  %-16s reconnects %u, restores %u (guest moved), domain %u%s%s%s\n", "connections",
+	       rs->reconnects, rs->restores, rs->domid, rs->took_over[0] ? "; took the vif over from the kernel's " : "",
+	       rs->took_over, rs->took_over[0] ? " driver" : "");
 	printf("  %-16s %s\n", "features", rs->features);
 	printf("  %-16s %d\n", "event channel", rs->evtchn);
 	printf("  %-16s %s, %s poll, %u queue%s\n", "mode", rs->rx_mode[0] ? rs->rx_mode : "?",

@@ -10,25 +10,35 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <linux/if_xdp.h>
+#include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
 #include "cli/cmd.h"
-#include "port/datapath.h"
+#include "cli/keeper.h"
+#include "cli/stale.h"
+#include "common/log.h"
 #include "common/mac.h"
-#include "xen/netfront.h"
-#include "state/runfile.h"
+#include "port/datapath.h"
 #include "port/xdp_port.h"
+#include "state/lock.h"
+#include "state/runfile.h"
+#include "xen/netfront.h"
+#include "xen/xenbus_dev.h"
 #include "xen/xenbus_state.h"
 
 #define CLOSE_TIMEOUT_MS 5000
+#define SETTLE_TIMEOUT_MS 10000   /* a taken-over backend has this long to settle */
+#define STALL_SECONDS 5           /* a datapath thread stuck this long is reported */
 
 struct up {
 	const char *sim, *netns;
 	char ifname[16], peer[16];
 	unsigned int vif;
-	bool busy;
+	bool busy, takeover;
 	long timeout_ms;
+	unsigned int umem_frames;
 	struct plat *plat;
 	struct netfront nf;
 	struct xdp_port port;
@@ -36,6 +46,10 @@ struct up {
 	struct datapath dp;
 	struct xennet_stats_file *stats;
 	struct runstate rs;
+	int if_lock, vif_lock;
+	char if_lock_name[64], vif_lock_name[160];
+	char took_over[32];
+	unsigned int dp_stuck_s;       /* seconds the datapath thread was seen stuck */
 };
 
 static long now_ms(void)
@@ -48,8 +62,8 @@ static long now_ms(void)
 
 static const char *phase_name(enum nf_phase p)
 {
-	static const char *const n[] = { "idle", "wait-initwait", "wait-connected", "connected",
-					 "lost", "closing", "closed", "failed" };
+	static const char *const n[] = { "idle", "wait-closed", "wait-initwait", "wait-connected",
+					 "connected", "closing", "closed", "failed" };
 	return p <= NF_FAILED ? n[p] : "?";
 }
 
@@ -57,35 +71,48 @@ static const char *phase_name(enum nf_phase p)
 static int fe_state_of(enum nf_phase p)
 {
 	switch (p) {
-	case NF_IDLE: case NF_WAIT_INITWAIT: case NF_LOST: return XenbusStateInitialising;
+	case NF_IDLE: case NF_WAIT_INITWAIT: return XenbusStateInitialising;
 	case NF_WAIT_CONNECTED: case NF_CONNECTED: return XenbusStateConnected;
 	case NF_CLOSING: return XenbusStateClosing;
-	case NF_CLOSED: case NF_FAILED: return XenbusStateClosed;
+	case NF_WAIT_CLOSED: case NF_CLOSED: case NF_FAILED: return XenbusStateClosed;
 	}
 	return -1;
 }
 
 static void save_state(struct up *u)
 {
-	u->rs.pid = getpid();
-	u->rs.vif = u->vif;
-	snprintf(u->rs.sim, sizeof(u->rs.sim), "%s", u->sim ? u->sim : "");
-	snprintf(u->rs.netns, sizeof(u->rs.netns), "%s", u->netns ? u->netns : "");
-	snprintf(u->rs.backend, sizeof(u->rs.backend), "%s", u->nf.be_dir);
-	snprintf(u->rs.phase, sizeof(u->rs.phase), "%s", phase_name(u->nf.phase));
-	snprintf(u->rs.poll, sizeof(u->rs.poll), "%s", u->busy ? "busy" : "interrupt");
-	u->rs.evtchn = u->nf.q.evtchn;
-	u->rs.be_domid = u->nf.be_domid;
-	u->rs.mtu = u->nf.mtu;
-	u->rs.be_state = u->nf.be_state;
-	u->rs.fe_state = fe_state_of(u->nf.phase);
-	mac_format(u->nf.mac, u->rs.mac);
-	snprintf(u->rs.peer, sizeof(u->rs.peer), "%s", u->peer);
+	struct runstate *rs = &u->rs;
+	const struct netfront *nf = &u->nf;
+
+	rs->pid = getpid();
+	rs->vif = u->vif;
+	snprintf(rs->sim, sizeof(rs->sim), "%s", u->sim ? u->sim : "");
+	snprintf(rs->netns, sizeof(rs->netns), "%s", u->netns ? u->netns : "");
+	snprintf(rs->backend, sizeof(rs->backend), "%s", nf->be_dir);
+	snprintf(rs->phase, sizeof(rs->phase), "%s", phase_name(nf->phase));
+	snprintf(rs->poll, sizeof(rs->poll), "%s", u->busy ? "busy" : "interrupt");
+	rs->evtchn = nf->nq ? nf->q[0].evtchn : -1;
+	snprintf(rs->channels, sizeof(rs->channels), "%s", "");
+	if (nf->nq)
+		snprintf(rs->channels, sizeof(rs->channels), "%d", nf->q[0].evtchn);
+	rs->be_domid = nf->be_domid;
+	rs->domid = nf->domid >= 0 ? (unsigned int)nf->domid : 0;
+	rs->mtu = nf->mtu;
+	rs->be_state = nf->be_state;
+	rs->fe_state = fe_state_of(nf->phase);
+	mac_format(nf->mac, rs->mac);
+	snprintf(rs->peer, sizeof(rs->peer), "%s", u->peer);
 	/* what the frontend asks for and gets: netfront.c writes these keys */
-	snprintf(u->rs.features, sizeof(u->rs.features), "rx-copy rx-notify no-csum-offload");
-	snprintf(u->rs.rx_mode, sizeof(u->rs.rx_mode), "copy");
-	u->rs.queues = 1;
-	runfile_write_state(u->ifname, &u->rs);
+	snprintf(rs->features, sizeof(rs->features), "rx-copy rx-notify no-csum-offload");
+	snprintf(rs->rx_mode, sizeof(rs->rx_mode), "copy");
+	rs->queues = nf->nq ? nf->nq : 1;
+	rs->reconnects = nf->reconnects;
+	rs->restores = nf->restores;
+	snprintf(rs->took_over, sizeof(rs->took_over), "%s", u->took_over);
+	runfile_write_state(u->ifname, rs);
+	if (u->stats)
+		__atomic_store_n(&u->stats->nqueues, nf->phase == NF_CONNECTED ? nf->nq : 0,
+				 __ATOMIC_RELAXED);
 }
 
 static int parse(struct up *u, int argc, char **argv)
@@ -97,6 +124,8 @@ static int parse(struct up *u, int argc, char **argv)
 		{ "netns", required_argument, NULL, 'n' },
 		{ "poll", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "takeover", no_argument, NULL, 'T' },
+		{ "umem-frames", required_argument, NULL, 'F' },
 		{ 0 },
 	};
 	const char *ifname = NULL;
@@ -104,6 +133,7 @@ static int parse(struct up *u, int argc, char **argv)
 	int c;
 
 	u->timeout_ms = 10000;
+	u->umem_frames = 4096;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
 		switch (c) {
@@ -131,6 +161,16 @@ static int parse(struct up *u, int argc, char **argv)
 				return v ? 2 : cmd_usage_error("up", "--timeout must be at least 1 second");
 			u->timeout_ms = (long)v * 1000;
 			break;
+		case 'T':
+			u->takeover = true;
+			break;
+		case 'F':
+			if (cmd_parse_uint("up", "--umem-frames", optarg, 65536, &v))
+				return 2;
+			if (v < 64 || (v & (v - 1)))
+				return cmd_usage_error("up", "--umem-frames: %lu is not a power of two in 64..65536", v);
+			u->umem_frames = (unsigned int)v;
+			break;
 		default:
 			return cmd_option_error("up", argv, c);
 		}
@@ -143,34 +183,90 @@ static int parse(struct up *u, int argc, char **argv)
 		return cmd_usage_error("up", "--netns: '%s' is not a namespace name", u->netns);
 	if (ifname)
 		snprintf(u->ifname, sizeof(u->ifname), "%s", ifname);
-	else if (snprintf(u->ifname, sizeof(u->ifname), "xennet%u", u->vif) > 13)
+	else if (snprintf(u->ifname, sizeof(u->ifname), "xennet%u", u->vif) > IFNAME_MAX)
 		return cmd_usage_error("up", "--vif %u: pick a shorter --ifname", u->vif);
 	ifname_peer(u->ifname, u->peer);
 	return 0;
 }
 
-/* Another instance on ifname, running or crashed, must be dealt with first. */
-static int check_leftovers(const char *ifname)
+/* One instance per interface name and per vif, for the life of the process:
+ * the locks are taken before anything of the name's is touched. */
+static int claim(struct up *u)
 {
-	struct runstate rs;
-	int err = runfile_read_state(ifname, &rs);
+	pid_t holder;
 
-	if (err == -ENOENT)
-		return 0;
-	if (err == 0 && runfile_pid_alive(rs.pid))
-		fprintf(stderr, "%s: already running as pid %ld; stop it with xennet-xdp down --ifname %s\n",
-			ifname, rs.pid, ifname);
-	else
-		fprintf(stderr, "%s: a stopped instance left its state behind; clear it with "
-			"xennet-xdp down --ifname %s\n", ifname, ifname);
-	return -1;
+	runfile_if_lock(u->if_lock_name, sizeof(u->if_lock_name), u->ifname);
+	u->if_lock = lock_take(u->if_lock_name);
+	if (u->if_lock == -EWOULDBLOCK) {
+		holder = lock_holder(u->if_lock_name);
+		log_err(u->ifname, "already running as pid %ld; stop it with xennet-xdp down --ifname %s",
+			(long)holder, u->ifname);
+		return -1;
+	}
+	if (u->if_lock < 0) {
+		log_err(u->ifname, "can't lock %s/%s.lock: %s", runfile_dir(), u->if_lock_name,
+			strerror(-u->if_lock));
+		return -1;
+	}
+	runfile_vif_lock_for(u->vif_lock_name, sizeof(u->vif_lock_name), u->sim, u->vif);
+	u->vif_lock = lock_take(u->vif_lock_name);
+	if (u->vif_lock == -EWOULDBLOCK) {
+		holder = lock_holder(u->vif_lock_name);
+		log_err(u->ifname, "vif %u is already driven by xennet-xdp (pid %ld)", u->vif, (long)holder);
+		return -1;
+	}
+	if (u->vif_lock < 0) {
+		log_err(u->ifname, "can't lock %s/%s.lock: %s", runfile_dir(), u->vif_lock_name,
+			strerror(-u->vif_lock));
+		return -1;
+	}
+	return 0;
+}
+
+/* The kernel's netfront may own the vif (every PV guest boots that way):
+ * without --takeover say so and stop; with it, unbind the driver and wait
+ * for the backend to settle (Closed, or InitWait again). */
+static int take_over(struct up *u)
+{
+	char drv[32], kif[32];
+	int r = xenbus_dev_driver(u->vif, drv, sizeof(drv));
+	long end;
+
+	if (u->sim || r <= 0)
+		return 0;   /* the simulator, no such device here, or no driver bound */
+	xenbus_dev_netif(u->vif, kif, sizeof(kif));
+	if (!u->takeover) {
+		log_err(u->ifname, "vif %u is in use by the kernel's %s driver%s%s%s; xennet-xdp up "
+			"--takeover takes it over", u->vif, drv, kif[0] ? " (interface " : "", kif,
+			kif[0] ? ")" : "");
+		return -1;
+	}
+	log_notice(u->ifname, "taking vif %u over from the kernel's %s driver%s%s%s", u->vif, drv,
+		   kif[0] ? " (interface " : "", kif, kif[0] ? ")" : "");
+	r = xenbus_dev_unbind(u->vif);
+	if (r < 0) {
+		log_err(u->ifname, "can't unbind vif-%u from %s: %s", u->vif, drv, strerror(-r));
+		return -1;
+	}
+	snprintf(u->took_over, sizeof(u->took_over), "%s", drv);
+	for (end = now_ms() + SETTLE_TIMEOUT_MS; now_ms() < end;) {
+		int be = xb_read_state(u->plat, u->nf.be_dir);
+
+		if (xenbus_dev_driver(u->vif, drv, sizeof(drv)) == 0 &&
+		    be != XenbusStateConnected && be != XenbusStateClosing)
+			return 0;
+		nanosleep(&(struct timespec){ .tv_nsec = 50000000 }, NULL);
+	}
+	log_warn(u->ifname, "backend %s did not settle within %d s after the unbind; going on",
+		 u->nf.be_dir, SETTLE_TIMEOUT_MS / 1000);
+	return 0;
 }
 
 static int open_port(struct up *u)
 {
 	struct xdp_port_cfg cfg = {
 		.ifname = u->ifname, .peer = u->peer, .netns = u->netns, .mtu = u->nf.mtu,
-		.nframes = 4096, .frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE, .ring_size = 2048,
+		.nframes = u->umem_frames, .frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE, .ring_size = 2048,
 		.busy_poll = u->busy,
 	};
 
@@ -181,32 +277,40 @@ static int open_port(struct up *u)
 	return 0;
 }
 
-static void on_connected(struct up *u)
+static int traffic_on(void *ctx)
 {
-	int err = datapath_start(&u->dp, &u->nf.q, &u->port, u->busy);
+	struct up *u = ctx;
+	int err = datapath_start(&u->dp, &u->nf.q[0], &u->port, u->busy);
 
 	if (err < 0) {
-		nf_log(&u->nf, "can't start the datapath, err %d", -err);
-		u->nf.phase = NF_FAILED;
-		return;
+		nf_log(&u->nf, LOG_ERR, "can't start the datapath: %s", strerror(-err));
+		return -1;
 	}
+	u->dp_stuck_s = 0;
 	xdp_port_set_carrier(&u->port, true);
-	nf_log(&u->nf, "connected to backend domain %u, %s poll", u->nf.be_domid,
+	nf_log(&u->nf, LOG_INFO, "connected to backend domain %u, %s poll", u->nf.be_domid,
 	       u->busy ? "busy" : "interrupt");
+	sd_notifyf(0, "READY=1\nSTATUS=connected to backend domain %u", u->nf.be_domid);
+	return 0;
 }
 
-static void stop_traffic(struct up *u)
+static void traffic_off(void *ctx)
 {
+	struct up *u = ctx;
+
+	if (!u->dp.running)
+		return;
 	xdp_port_set_carrier(&u->port, false);
 	datapath_stop(&u->dp);
+	sd_notify(0, "STATUS=disconnected");
 }
 
 static void print_stats(struct up *u)
 {
-	const struct xennet_queue_stats *s = u->nf.q.st;
+	const struct xennet_queue_stats *s = u->nf.st[0];
 
-	nf_log(&u->nf, "rx %llu packets %llu bytes %llu dropped %llu errors %llu invalid; "
-		       "tx %llu packets %llu bytes %llu dropped %llu errors %llu invalid",
+	nf_log(&u->nf, LOG_INFO, "rx %llu packets %llu bytes %llu dropped %llu errors %llu invalid; "
+	       "tx %llu packets %llu bytes %llu dropped %llu errors %llu invalid",
 	       (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
 	       (unsigned long long)s->rx_dropped, (unsigned long long)s->rx_errors,
 	       (unsigned long long)s->rx_invalid, (unsigned long long)s->tx_packets,
@@ -219,7 +323,7 @@ static void refresh_xsk_stats(struct up *u)
 {
 	struct xdp_statistics xs;
 	socklen_t len = sizeof(xs);
-	struct xennet_queue_stats *s = u->nf.q.st;
+	struct xennet_queue_stats *s = u->nf.st[0];
 
 	if (!u->port_open || getsockopt(u->port.xsk_fd, SOL_XDP, XDP_STATISTICS, &xs, &len) < 0)
 		return;
@@ -231,13 +335,47 @@ static void refresh_xsk_stats(struct up *u)
 	s->xsk_tx_ring_empty = xs.tx_ring_empty_descs;
 }
 
-/* Wait for watch events, signals, a broken datapath, or the deadline. */
+/* Is the datapath thread still going?  Gone or in uninterruptible sleep
+ * for STALL_SECONDS rounds of this check (once a second): say so once, and
+ * let the stats file tell readers (status never shows a dead datapath as
+ * carrying traffic). */
+static void check_datapath(struct up *u)
+{
+	char path[64], buf[256], *p;
+	pid_t tid = __atomic_load_n(&u->dp.tid, __ATOMIC_ACQUIRE);
+	bool stuck = false;
+	FILE *f;
+
+	if (!u->dp.running || tid <= 0)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, sizeof(buf), f) || !(p = strrchr(buf, ')')) || p[1] != ' ')
+		stuck = true;   /* the thread is gone */
+	else
+		stuck = p[2] == 'D' || p[2] == 'Z' || p[2] == 'X';
+	if (f)
+		fclose(f);
+	u->dp_stuck_s = stuck ? u->dp_stuck_s + 1 : 0;
+	if (u->dp_stuck_s == STALL_SECONDS) {
+		nf_log(&u->nf, LOG_ERR, "the datapath thread has made no progress for %d s", STALL_SECONDS);
+		if (u->stats)
+			__atomic_store_n(&u->stats->stalled, 1, __ATOMIC_RELAXED);
+	}
+}
+
+/* Wait for watch events, signals, a broken datapath, or a deadline. */
 static int event_loop(struct up *u, int sigfd)
 {
 	struct plat *p = u->plat;
-	enum nf_phase last = u->nf.phase;
-	long deadline = now_ms() + u->timeout_ms;
+	struct netfront *nf = &u->nf;
+	long first_deadline = now_ms() + u->timeout_ms, close_deadline = 0;
 	int exit_code = 0;
+	/* what the state file says: written again when any of it changes */
+	struct { enum nf_phase phase; int be_state; unsigned int reconnects, restores; } last = {
+		nf->phase, nf->be_state, nf->reconnects, nf->restores,
+	};
+	bool said_waiting = false;
 
 	for (;;) {
 		struct pollfd pfd[3] = {
@@ -245,84 +383,90 @@ static int event_loop(struct up *u, int sigfd)
 			{ .fd = sigfd, .events = POLLIN },
 			{ .fd = u->dp.running ? u->dp.done_fd : -1, .events = POLLIN },
 		};
-		enum nf_phase ph = u->nf.phase;
-		bool waiting = ph == NF_WAIT_INITWAIT || ph == NF_WAIT_CONNECTED || ph == NF_CLOSING;
-		long left = deadline - now_ms();
+		enum nf_phase ph = nf->phase;
 		char **ev;
 		unsigned int num;
+		long now;
 
 		if (ph == NF_CLOSED || ph == NF_FAILED)
 			return ph == NF_FAILED ? 1 : exit_code;
-		if (waiting && left <= 0) {
-			if (ph == NF_CLOSING) {
-				nf_log(&u->nf, "backend did not close within %d s; revoking anyway",
-				       CLOSE_TIMEOUT_MS / 1000);
-				u->nf.phase = NF_CLOSED;
-				continue;
-			}
-			nf_log(&u->nf, "backend %s did not reach %s within %ld s (it is %s)", u->nf.be_dir,
-			       ph == NF_WAIT_INITWAIT ? "InitWait" : "Connected", u->timeout_ms / 1000,
-			       xenbus_state_name(u->nf.be_state));
+		if (poll(pfd, 3, 1000) < 0 && errno != EINTR)
 			return 1;
-		}
-		if (poll(pfd, 3, waiting ? (int)left : 1000) < 0 && errno != EINTR)
-			return 1;
+		now = now_ms();
+		if (u->stats)
+			__atomic_store_n(&u->stats->heartbeat_ns, (uint64_t)now * 1000000, __ATOMIC_RELAXED);
 		refresh_xsk_stats(u);
+		check_datapath(u);
 		if (pfd[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
 
-			if (read(sigfd, &si, sizeof(si)) == sizeof(si) && ph != NF_CLOSING) {
-				if (u->dp.running)
-					stop_traffic(u);
-				netfront_close(&u->nf);
-				deadline = now_ms() + CLOSE_TIMEOUT_MS;
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si) && !close_deadline) {
+				sd_notify(0, "STOPPING=1");
+				netfront_close(nf);
+				close_deadline = now + CLOSE_TIMEOUT_MS;
 			}
 		}
-		if (pfd[2].revents & POLLIN) {
-			nf_log(&u->nf, "backend is broken: %s; shutting down", u->nf.q.broken_why);
-			stop_traffic(u);
-			netfront_close(&u->nf);
-			deadline = now_ms() + CLOSE_TIMEOUT_MS;
+		if (pfd[2].revents & POLLIN && !close_deadline) {
+			nf_log(nf, LOG_ERR, "backend is broken: %s; shutting down", nf->q[0].broken_why);
+			netfront_close(nf);
+			close_deadline = now + CLOSE_TIMEOUT_MS;
 			exit_code = 1;
 		}
-		while ((ev = p->ops->xs_read_watch(p, &num)) != NULL) {
+		while ((ev = p->ops->xs_read_watch(p, &num)) != NULL)
 			free(ev);
-			netfront_backend_changed(&u->nf);
+		netfront_event(nf, now);
+		if (close_deadline && nf->phase == NF_CLOSING && now >= close_deadline) {
+			nf_log(nf, LOG_WARNING, "backend did not close within %d s; revoking anyway",
+			       CLOSE_TIMEOUT_MS / 1000);
+			nf->phase = NF_CLOSED;
 		}
-		if (u->nf.phase == last) {
-			if (u->nf.be_state != u->rs.be_state)
-				save_state(u);
-			continue;
+		/* --timeout bounds the first connect only: a backend that went
+		 * away later may stay away as long as it likes */
+		if (!nf->ever_connected && !close_deadline && now >= first_deadline &&
+		    (nf->phase == NF_WAIT_INITWAIT || nf->phase == NF_WAIT_CONNECTED)) {
+			nf_log(nf, LOG_ERR, "backend %s did not reach %s within %ld s (it is %s)", nf->be_dir,
+			       nf->phase == NF_WAIT_INITWAIT ? "InitWait" : "Connected", u->timeout_ms / 1000,
+			       xenbus_state_name(nf->be_state));
+			return 1;
 		}
-		if (u->nf.phase == NF_CONNECTED) {
-			on_connected(u);
-		} else if (u->nf.phase == NF_LOST) {
-			stop_traffic(u);
-			netfront_finish(&u->nf);
-			netfront_start(&u->nf);       /* and wait for the backend again */
+		if ((nf->phase == NF_WAIT_INITWAIT || nf->phase == NF_WAIT_CLOSED) && !said_waiting &&
+		    nf->be_state != XenbusStateInitWait) {
+			nf_log(nf, LOG_INFO, "waiting for backend %s (it is %s)", nf->be_dir,
+			       xenbus_state_name(nf->be_state));
+			sd_notifyf(0, "STATUS=waiting for backend %s", nf->be_dir);
+			said_waiting = true;
 		}
-		/* every wait gets the whole timeout, however it was entered (also
-		 * through NF_LOST, which goes straight on to a wait) */
-		if (u->nf.phase == NF_WAIT_CONNECTED || u->nf.phase == NF_WAIT_INITWAIT)
-			deadline = now_ms() + u->timeout_ms;
-		last = u->nf.phase;
-		save_state(u);
+		if (nf->phase == NF_CONNECTED)
+			said_waiting = false;
+		if (nf->phase != last.phase || nf->be_state != last.be_state ||
+		    nf->reconnects != last.reconnects || nf->restores != last.restores) {
+			last.phase = nf->phase;
+			last.be_state = nf->be_state;
+			last.reconnects = nf->reconnects;
+			last.restores = nf->restores;
+			save_state(u);
+		}
 	}
+}
+
+static void close_lock(int *fd, const char *name)
+{
+	if (*fd >= 0)
+		lock_release(name, *fd);
+	*fd = -1;
 }
 
 int cmd_up(int argc, char **argv)
 {
-	struct up u = { 0 };
+	struct up u = { .if_lock = -1, .vif_lock = -1 };
 	sigset_t mask;
-	int sigfd = -1, ret = 1;
+	int sigfd = -1, ret;
 
 	u.dp.stop_fd = u.dp.done_fd = -1;
 	ret = parse(&u, argc, argv);
 	if (ret)
 		return ret;
 	ret = 1;
-	if (check_leftovers(u.ifname) < 0)
-		return 1;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -330,30 +474,34 @@ int cmd_up(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	u.plat = u.sim ? plat_sim_open(u.sim) : plat_xen_open();
-	if (!u.plat || sigfd < 0)
+	if (sigfd < 0 || claim(&u) < 0)
 		goto out;
-	if (netfront_probe(&u.nf, u.plat, u.vif, u.ifname) < 0)
+	/* holding the name's lock: whatever a dead instance left is ours to clear */
+	stale_cleanup(u.ifname);
+	u.plat = u.sim ? plat_sim_open(u.sim) : plat_xen_open();
+	if (!u.plat)
+		goto out;
+	if (netfront_probe(&u.nf, u.plat, u.vif, u.ifname) < 0 || take_over(&u) < 0)
 		goto out;
 	u.stats = runfile_map_stats(u.ifname, 1);
-	if (u.stats)
-		u.nf.q.st = &u.stats->q[0];
+	for (unsigned int i = 0; u.stats && i < NF_MAX_QUEUES; i++)
+		u.nf.st[i] = &u.stats->q[i];
 	if (open_port(&u) < 0)
 		goto out;
 	{
-		char path[XS_PATH_MAX];
+		char stale[256];
 
-		if (path_join(path, sizeof(path), u.nf.be_dir, "state") < 0 ||
-		    !u.plat->ops->xs_watch(u.plat, path, "backend-state")) {
-			nf_log(&u.nf, "can't watch %s/state, err %d", u.nf.be_dir, errno);
-			goto out;
-		}
+		netfront_stale_keys(&u.nf, stale, sizeof(stale));
+		if (stale[0])
+			nf_log(&u.nf, LOG_INFO, "removing what a previous frontend left in %s: %s",
+			       u.nf.fe_dir, stale);
 	}
+	u.nf.hooks = (struct nf_hooks){ .ctx = &u, .traffic_on = traffic_on, .traffic_off = traffic_off };
+	if (netfront_watch(&u.nf) < 0)
+		goto out;
 	save_state(&u);
 	if (netfront_start(&u.nf) == 0)
 		ret = event_loop(&u, sigfd);
-	if (u.dp.running)
-		stop_traffic(&u);
 	refresh_xsk_stats(&u);
 	netfront_finish(&u.nf);
 	print_stats(&u);
@@ -361,10 +509,14 @@ out:
 	if (u.port_open)
 		xdp_port_close(&u.port);
 	runfile_unmap_stats(u.stats);
-	if (u.stats || u.port_open)
+	if (u.if_lock >= 0)
 		runfile_remove(u.ifname);
+	if (u.plat)
+		keeper_spawn(u.plat);
 	plat_close(u.plat);
 	if (sigfd >= 0)
 		close(sigfd);
+	close_lock(&u.vif_lock, u.vif_lock_name);
+	close_lock(&u.if_lock, u.if_lock_name);
 	return ret;
 }

@@ -3,14 +3,16 @@
 #include <stdio.h>
 #include <string.h>
 #include "cli/cmd.h"
+#include "cli/keeper.h"
+#include "common/log.h"
 
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
-	{ "up", cmd_up, "up [--vif N] [--ifname NAME] [--sim SOCKET] [--netns NS] [--poll interrupt|busy] [--timeout S]" },
-	{ "down", cmd_down, "down [--ifname NAME]" },
+	{ "up", cmd_up, "up [--vif N] [--ifname NAME] [--takeover] [--sim SOCKET] [--netns NS] [--poll interrupt|busy] [--timeout S] [--umem-frames N]" },
+	{ "down", cmd_down, "down [--ifname NAME] [--handback]" },
 	{ "status", cmd_status, "status [IFNAME] [--json]" },
 	{ "stats", cmd_stats, "stats [IFNAME] [--interval S [--count N]] [--json]" },
 	{ "list", cmd_list, "list [--sim SOCKET] [--json]" },
@@ -36,6 +38,9 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return 0;
 	}
+	/* not a user's command: see cli/keeper.h */
+	if (!strcmp(argv[1], "evtchn-keeper"))
+		return cmd_evtchn_keeper(argc - 1, argv + 1);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		if (!strcmp(argv[1], cmds[i].name))
 			return cmds[i].fn(argc - 1, argv + 1);

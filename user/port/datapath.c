@@ -10,6 +10,8 @@
 #include "port/datapath.h"
 
 #define BUDGET 64u
+#define DP_BLOCKED_WAIT_MS 1    /* RX blocked on the XSK: look again this soon, */
+#define DP_BLOCKED_MAX_MS 64    /* ...backing off to this while nothing moves */
 
 /* XSK completion ring: the kernel is done with these TX frames.  The pool
  * can never hold more than its frames; an address beyond that (which the
@@ -37,6 +39,7 @@ static int deliver(void *ctx, const uint8_t *data, uint32_t len)
 
 	if (!port->n_tx_frames && !reap_completions(dp)) {
 		dp->q->st->rx_xsk_full++;
+		dp->rx_blocked = true;
 		return -1;
 	}
 	if (len > port->frame_size) {
@@ -45,6 +48,7 @@ static int deliver(void *ctx, const uint8_t *data, uint32_t len)
 	}
 	if (xsk_ring_prod__reserve(&port->tx, 1, &idx) != 1) {
 		dp->q->st->rx_xsk_full++;
+		dp->rx_blocked = true;
 		return -1;
 	}
 	d = xsk_ring_prod__tx_desc(&port->tx, idx);
@@ -56,25 +60,24 @@ static int deliver(void *ctx, const uint8_t *data, uint32_t len)
 	return 0;
 }
 
-/* Submit what deliver() reserved and kick the kernel.  Frames still in
- * flight from earlier (a kick that sent only part of the ring: the 32-frame
- * budget of kernels without XDP_MAX_TX_SKB_BUDGET, or a busy peer) get a
- * kick of their own when the pool has run dry, so that RX never waits on a
- * ring nobody drives. */
-static void flush_xsk_tx(struct datapath *dp)
+/* Submit what deliver() reserved and kick the kernel when the ring asks
+ * for it.  In copy mode only sendto() moves frames off the XSK TX ring;
+ * when RX is blocked (no free frame, or the ring is full) the kick is
+ * unconditional, or nothing would ever come back on the completion ring. */
+static void flush_xsk_tx(struct datapath *dp, bool blocked)
 {
 	struct xdp_port *port = dp->port;
 	/* every frame is either free, reserved here, or with the kernel */
 	uint32_t in_flight = port->tx_frames_cap - port->n_tx_frames - dp->tx_pending;
-	bool stuck = !port->n_tx_frames && in_flight;
 
-	if (!dp->tx_pending && !stuck)
-		return;
 	if (dp->tx_pending) {
 		xsk_ring_prod__submit(&port->tx, dp->tx_pending);
 		dp->tx_pending = 0;
+		in_flight = port->tx_frames_cap - port->n_tx_frames;
 	}
-	if (xsk_ring_prod__needs_wakeup(&port->tx)) {
+	if (!in_flight)
+		return;
+	if (blocked || xsk_ring_prod__needs_wakeup(&port->tx)) {
 		xdp_port_kick_tx(port);
 		dp->q->st->rx_kicks++;
 	}
@@ -118,21 +121,30 @@ static unsigned int from_guest(struct datapath *dp)
 	return done;
 }
 
-static void wait_for_work(struct datapath *dp)
+/* Sleep until the event channel, the XSK or a stop request wakes us.  With
+ * RX blocked on the XSK TX side, nothing signals the completions we wait
+ * for (the kernel frees the frames' skbs as the guest's stack consumes
+ * them), so the sleep is short: a bounded retry, never a spin. */
+static void wait_for_work(struct datapath *dp, bool rx_blocked)
 {
 	struct plat *p = dp->q->plat;
 	/* With no TX slot free, frames waiting on the XSK RX ring are no work:
 	 * wait for the backend's TX responses (the event channel) instead of
-	 * waking at once on them.  The XSK stays in the set without events:
-	 * polling it still drives copy-mode XSK TX. */
+	 * waking at once on them. */
 	struct pollfd pfd[3] = {
 		{ .fd = p->ops->evt_fd(p), .events = POLLIN },
 		{ .fd = dp->port->xsk_fd, .events = dp->q->tx_nfree ? POLLIN : 0 },
 		{ .fd = dp->stop_fd, .events = POLLIN },
 	};
-	int port;
+	int port, timeout = -1;
 
-	if (poll(pfd, 3, 1000) <= 0)
+	if (rx_blocked) {
+		timeout = dp->blocked_wait_ms;
+		if (dp->blocked_wait_ms < DP_BLOCKED_MAX_MS)
+			dp->blocked_wait_ms *= 2;
+	}
+
+	if (poll(pfd, 3, timeout) <= 0)
 		return;
 	if (pfd[0].revents & POLLIN) {
 		while ((port = p->ops->evt_pending(p)) >= 0)
@@ -151,11 +163,16 @@ static void *run(void *arg)
 	struct datapath *dp = arg;
 	struct netif_queue *q = dp->q;
 
+	dp->tid = gettid();
+	dp->blocked_wait_ms = DP_BLOCKED_WAIT_MS;
 	while (!stop_requested(dp)) {
 		unsigned int work = 0;
+		bool blocked;
 
+		dp->rx_blocked = false;
 		work += nq_rx_poll(q, BUDGET, deliver, dp);
-		flush_xsk_tx(dp);
+		blocked = dp->rx_blocked;
+		flush_xsk_tx(dp, blocked);
 		nq_rx_refill(q);
 		work += nq_tx_gc(q, BUDGET);
 		work += from_guest(dp);
@@ -164,11 +181,16 @@ static void *run(void *arg)
 			recvfrom(dp->port->xsk_fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 		if (q->broken)
 			break;
-		if (work || dp->busy)
+		/* a response left on the ring for want of a UMEM frame is no
+		 * reason to go round again: with nothing else done, sleep (busy
+		 * polling too), briefly, for the kernel to complete frames */
+		if (work)
+			dp->blocked_wait_ms = DP_BLOCKED_WAIT_MS;
+		if (work || (dp->busy && !blocked))
 			continue;
-		if (nq_final_check(q))
+		if (nq_final_check(q, blocked))
 			continue;
-		wait_for_work(dp);
+		wait_for_work(dp, blocked);
 	}
 	if (q->broken) {
 		uint64_t one = 1;

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include "xen/netif_ring.h"
 #include "port/xdp_port.h"
 
@@ -18,6 +19,9 @@ struct datapath {
 	int stop_fd;               /* eventfd: main -> datapath "stop" */
 	int done_fd;               /* eventfd: datapath -> main "I stopped (broken)" */
 	uint32_t tx_pending;       /* reserved on XSK TX, not yet submitted */
+	bool rx_blocked;           /* this round: an RX packet found no room on the XSK */
+	int blocked_wait_ms;       /* how long the next blocked sleep lasts (backs off) */
+	pid_t tid;                 /* the thread's id, for liveness checks */
 };
 
 /* Start the thread.  0 or -errno. */

@@ -174,3 +174,10 @@ unsigned int gnttab_back_mapped(const struct gnttab_back *g)
 		n += g->pins[i] != 0;
 	return n;
 }
+
+void gnttab_back_reset(struct gnttab_back *g)
+{
+	for (uint32_t i = 0; g->gt && i < g->nr; i++)
+		if (!g->pins[i])
+			__atomic_store_n(&g->gt[i].flags, 0, __ATOMIC_RELEASE);
+}

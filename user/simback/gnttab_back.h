@@ -37,6 +37,9 @@ int gnttab_back_copy_to(struct gnttab_back *g, uint32_t ref, uint32_t off, const
  * release, end every grant we do not hold mapped now, and the rest as we
  * unmap them.  Counted in reclaimed: a clean frontend leaves nothing here. */
 void gnttab_back_orphan(struct gnttab_back *g);
+/* The guest was restored: its new grant table starts empty (every entry's
+ * flags cleared, as the old table is gone with the old domain). */
+void gnttab_back_reset(struct gnttab_back *g);
 /* Entries currently granting access (to anyone). */
 unsigned int gnttab_back_active(const struct gnttab_back *g);
 /* Entries we hold mapped now. */

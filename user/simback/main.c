@@ -45,6 +45,7 @@ struct simback {
 	long pend_until[MAX_PEND];
 	bool pend_partial[MAX_PEND];   /* some bytes came: wait by time, not POLLIN */
 	int guest_ctl;            /* the control connection that handed us the grant table */
+	int dead_below;           /* ports below this were bound before a restore: dead */
 	struct simnet net;
 	bool verbose;
 };
@@ -54,6 +55,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: xennet-simback --socket PATH [options]      run a simulated backend\n"
 "       xennet-simback query --socket PATH           print the simulator's state\n"
+"       xennet-simback ctl --socket PATH ACTION      restart | away | back | restore | gen SIZE\n"
 "options:\n"
 "  --socket PATH        unix socket for XenStore and the simulator (required)\n"
 "  --domid N            the guest's domain id (default 1)\n"
@@ -68,8 +70,13 @@ static void usage(FILE *f)
 "  --hostile-every N    ...every Nth one (default 10)\n"
 "  --fail-commits N     fail the next N transaction commits with EAGAIN\n"
 "  --gen-size N         no wire: fill every RX buffer with an N-byte UDP frame (load generator)\n"
+"  --stale-frontend     start with the keys an unbound kernel netfront leaves\n"
 "  --verbose            log every XenStore access\n"
-"SIGUSR1 makes the backend go away and come back (Closing, Closed, InitWait).\n");
+"SIGUSR1 makes the backend go away and come back (Closing, Closed, InitWait).\n"
+"ctl: restart (the same), away (Closing, Closed, and deaf until back), back\n"
+"(InitWait), restore (xl save + restore: a new domain id, the old event\n"
+"channels and grants dead, the backend in a new directory), gen SIZE (the\n"
+"generator on, at SIZE bytes, or off with 0: the TAP serves RX again).\n");
 }
 
 static int parse_num(const char *opt, const char *s, unsigned long max, unsigned long *v)
@@ -141,14 +148,64 @@ static int query_text(struct simback *sb, char *buf, size_t size)
 		"frontend-state=%lu\nbackend-state=%d\nconnected=%d\ngrants-active=%u\n"
 		"grants-mapped=%u\ngrants-denied=%llu\ngrants-reclaimed=%llu\nevtchn-bound=%d\n"
 		"tx-packets=%llu\ntx-bytes=%llu\ntx-bad=%llu\nrx-packets=%llu\nrx-bytes=%llu\n"
-		"rx-bad-copy=%llu\nhostile-sent=%llu\nconnects=%llu\ndisconnects=%llu\nrestarts=%llu\n",
+		"rx-bad-copy=%llu\nhostile-sent=%llu\nconnects=%llu\ndisconnects=%llu\nrestarts=%llu\n"
+		"restores=%llu\ndomid=%u\n",
 		fe, n->be_state, n->connected, gnttab_back_active(&sb->gt), gnttab_back_mapped(&sb->gt),
 		(unsigned long long)sb->gt.denied, (unsigned long long)sb->gt.reclaimed, bound,
 		(unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
 		(unsigned long long)n->stats.tx_bad, (unsigned long long)n->stats.rx_packets,
 		(unsigned long long)n->stats.rx_bytes, (unsigned long long)n->stats.rx_bad_copy,
 		(unsigned long long)n->stats.hostile_sent, (unsigned long long)n->stats.connects,
-		(unsigned long long)n->stats.disconnects, (unsigned long long)n->stats.restarts);
+		(unsigned long long)n->stats.disconnects, (unsigned long long)n->stats.restarts,
+		(unsigned long long)n->stats.restores, n->cfg.fe_domid);
+}
+
+/* xl save + xl restore, as the guest sees it: every event channel dies
+ * (unbinding one is refused with ESTALE from now on), the grant table
+ * starts empty, and the guest is a new domain with a new vif. */
+static int restore(struct simback *sb)
+{
+	uint16_t domid = (uint16_t)(sb->net.cfg.fe_domid + 1);
+
+	if (domid > 0x7fef)
+		return ERANGE;
+	simnet_disconnect(&sb->net);
+	for (int k = 0; k < SIM_MAX_EVTCHN; k++) {
+		struct sim_evtchn *e = &sb->evt[k];
+
+		if (e->port) {
+			close(e->to_back);
+			close(e->to_front);
+			memset(e, 0, sizeof(*e));
+		}
+	}
+	sb->dead_below = sb->next_port;
+	gnttab_back_reset(&sb->gt);
+	if (simnet_restore(&sb->net, domid) < 0)
+		return EIO;
+	xs_server_move_domain(sb->srv, domid);
+	fprintf(stderr, "xennet-simback: restored the guest as domain %u\n", domid);
+	return 0;
+}
+
+static int control(struct simback *sb, uint32_t action, uint32_t value)
+{
+	switch (action) {
+	case XSIM_CTL_GEN:
+		return simnet_set_gen(&sb->net, value) < 0 ? EINVAL : 0;
+	case XSIM_CTL_RESTART:
+		simnet_restart(&sb->net);
+		return 0;
+	case XSIM_CTL_AWAY:
+		simnet_away(&sb->net);
+		return 0;
+	case XSIM_CTL_BACK:
+		simnet_back(&sb->net);
+		return 0;
+	case XSIM_CTL_RESTORE:
+		return restore(sb);
+	}
+	return EINVAL;
 }
 
 /* One control request from a guest's plat_sim (or from `query`). */
@@ -201,7 +258,8 @@ static void ctl_handle(struct simback *sb, int i)
 		break;
 	}
 	case XSIM_EVT_CLOSE:
-		m.err = EINVAL;
+		/* a port from before a restore: the real driver BUGs on it */
+		m.err = (int)m.port < sb->dead_below ? ESTALE : EINVAL;
 		for (int k = 0; k < SIM_MAX_EVTCHN; k++) {
 			struct sim_evtchn *e = &sb->evt[k];
 
@@ -218,6 +276,9 @@ static void ctl_handle(struct simback *sb, int i)
 	case XSIM_QUERY:
 		tlen = query_text(sb, text, sizeof(text));
 		m.arg = (uint32_t)tlen;
+		break;
+	case XSIM_CTL:
+		m.err = control(sb, m.arg, m.port);
 		break;
 	default:
 		m.err = ENOSYS;
@@ -360,6 +421,43 @@ static int run(struct simback *sb)
 	}
 }
 
+static int ctl(const char *path, const char *action, const char *value)
+{
+	static const char *const names[] = { "", "restart", "away", "back", "restore", "gen" };
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct xsim_msg m = { .magic = XSIM_MAGIC, .type = XSIM_CTL };
+	int fd, fds[FDPASS_MAX], nfds;
+
+	for (unsigned int i = 1; i < sizeof(names) / sizeof(names[0]); i++)
+		if (action && !strcmp(action, names[i]))
+			m.arg = i;
+	if (!m.arg || (m.arg == XSIM_CTL_GEN) != (value != NULL)) {
+		fprintf(stderr, "xennet-simback: ctl: '%s' is not restart, away, back, restore or gen SIZE\n",
+			action ? action : "");
+		return 2;
+	}
+	if (value) {
+		unsigned long v;
+
+		if (parse_num("gen", value, 1514, &v) || (v && v < 60))
+			return 2;
+		m.port = (uint32_t)v;
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    fdpass_send(fd, &m, sizeof(m), NULL, 0) < 0 || fdpass_recv(fd, &m, sizeof(m), fds, &nfds) < 0) {
+		fprintf(stderr, "xennet-simback: ctl %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	close(fd);
+	if (m.err) {
+		fprintf(stderr, "xennet-simback: ctl %s: %s\n", action, strerror(m.err));
+		return 1;
+	}
+	return 0;
+}
+
 static int query(const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -397,6 +495,7 @@ int main(int argc, char **argv)
 		{ "fail-commits", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "gen-size", required_argument, NULL, 'G' },
+		{ "stale-frontend", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -405,12 +504,13 @@ int main(int argc, char **argv)
 	struct simback sb = { .lfd = -1, .sigfd = -1, .next_port = 7, .guest_ctl = -1 };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	unsigned long v, fail_commits = 0;
-	bool is_query = false;
+	bool is_query = false, is_ctl = false;
 	sigset_t mask;
 	int c, ret = 1;
 
-	if (argc > 1 && !strcmp(argv[1], "query")) {
-		is_query = true;
+	if (argc > 1 && (!strcmp(argv[1], "query") || !strcmp(argv[1], "ctl"))) {
+		is_query = !strcmp(argv[1], "query");
+		is_ctl = !is_query;
 		argv++;
 		argc--;
 	}
@@ -455,6 +555,7 @@ int main(int argc, char **argv)
 		case 'E': if (parse_num("--hostile-every", optarg, 1000000, &v) || !v) return 2; cfg.hostile_every = (unsigned int)v; break;
 		case 'F': if (parse_num("--fail-commits", optarg, 1000, &fail_commits)) return 2; break;
 		case 'V': sb.verbose = true; break;
+		case 'X': cfg.stale_frontend = true; break;
 		case 'G':
 			if (parse_num("--gen-size", optarg, 1514, &v) || v < 60) {
 				fprintf(stderr, "xennet-simback: --gen-size must be 60..1514\n");
@@ -466,10 +567,8 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (cfg.gen_size && cfg.tap) {
-		fprintf(stderr, "xennet-simback: --gen-size and --tap exclude each other\n");
-		return 2;
-	}
+	if (is_ctl && sb.sock_path && (optind == argc - 1 || optind == argc - 2))
+		return ctl(sb.sock_path, argv[optind], optind == argc - 2 ? argv[optind + 1] : NULL);
 	if (!sb.sock_path || optind != argc) {
 		fprintf(stderr, "xennet-simback: %s\n", sb.sock_path ? "unexpected argument" : "--socket PATH is required");
 		return 2;

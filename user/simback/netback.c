@@ -100,34 +100,53 @@ static void build_gen_frame(struct simnet *n)
 	f[34 + 5] = (uint8_t)(ip_len - 20);
 }
 
-int simnet_init(struct simnet *n, const struct simnet_cfg *cfg, struct xs_store *st,
-		struct gnttab_back *gt, struct sim_evtchn *evt)
+/* What the kernel's netfront leaves in its directory when it is unbound
+ * (as seen in the real tier): a frontend that takes the vif over must
+ * clear it, or this backend refuses it by name (unsupported_request). */
+static int put_stale_frontend(struct simnet *n)
 {
-	const char *fe, *be;
+	const char *fe = n->fe_dir;
 	int err = 0;
 
-	memset(n, 0, sizeof(*n));
-	n->cfg = *cfg;
-	n->st = st;
-	n->gt = gt;
-	n->evt = evt;
-	n->tap_fd = -1;
+	err = err ?: put(n, fe, "multi-queue-num-queues", "2");
+	for (int q = 0; q < 2 && !err; q++) {
+		char d[128];
+
+		snprintf(d, sizeof(d), "%s/queue-%d", fe, q);
+		err = err ?: put(n, d, "tx-ring-ref", "%d", 8 + 2 * q);
+		err = err ?: put(n, d, "rx-ring-ref", "%d", 9 + 2 * q);
+		err = err ?: put(n, d, "event-channel-tx", "%d", 15 + 2 * q);
+		err = err ?: put(n, d, "event-channel-rx", "%d", 16 + 2 * q);
+	}
+	err = err ?: put(n, fe, "request-rx-copy", "1");
+	err = err ?: put(n, fe, "feature-rx-notify", "1");
+	err = err ?: put(n, fe, "feature-sg", "1");
+	err = err ?: put(n, fe, "feature-gso-tcpv4", "1");
+	err = err ?: put(n, fe, "feature-gso-tcpv6", "1");
+	err = err ?: put(n, fe, "feature-ipv6-csum-offload", "1");
+	err = err ?: put(n, fe, "xdp-headroom", "0");
+	err = err ?: put(n, fe, "state", "%d", XenbusStateClosed);
+	return err;
+}
+
+/* The toolstack's nodes for the vif of domain cfg.fe_domid, and the
+ * backend's offers; the backend goes InitWait. */
+static int populate(struct simnet *n)
+{
+	const struct simnet_cfg *cfg = &n->cfg;
+	const char *fe, *be;
+	char dom[64];
+	int err = 0;
+
 	snprintf(n->fe_dir, sizeof(n->fe_dir), "/local/domain/%u/device/vif/%u", cfg->fe_domid, cfg->vif);
 	snprintf(n->be_dir, sizeof(n->be_dir), "/local/domain/%u/backend/vif/%u/%u", cfg->be_domid,
 		 cfg->fe_domid, cfg->vif);
+	snprintf(dom, sizeof(dom), "/local/domain/%u", cfg->fe_domid);
 	fe = n->fe_dir;
 	be = n->be_dir;
-	if (cfg->gen_size)
-		build_gen_frame(n);
-	if (cfg->tap) {
-		n->tap_fd = tap_open(cfg->tap, cfg->mtu ? cfg->mtu : 1500);
-		if (n->tap_fd < 0) {
-			fprintf(stderr, "xennet-simback: can't open tap %s: %s\n", cfg->tap, strerror(errno));
-			return -1;
-		}
-	}
-	/* What libxl (Xen 4.17) writes for a vif, frontend side then backend
-	 * side, as seen in the real tier's xenstore dumps. */
+	/* What libxl (Xen 4.17) writes for a domain and its vif, frontend side
+	 * then backend side, as seen in the real tier's xenstore dumps. */
+	err = err ?: put(n, dom, "domid", "%u", cfg->fe_domid);
 	err = err ?: put(n, fe, "backend", "%s", be);
 	err = err ?: put(n, fe, "backend-id", "%u", cfg->be_domid);
 	err = err ?: put(n, fe, "state", "%d", XenbusStateInitialising);
@@ -163,7 +182,8 @@ int simnet_init(struct simnet *n, const struct simnet_cfg *cfg, struct xs_store 
 	err = err ?: put(n, be, "feature-split-event-channels", "1");
 	err = err ?: put(n, be, "multi-queue-max-queues", "2");
 	err = err ?: put(n, be, "feature-ctrl-ring", "1");
-	err = err ?: xs_store_add_listener(st, on_change, n);
+	if (cfg->stale_frontend)
+		err = err ?: put_stale_frontend(n);
 	if (err) {
 		fprintf(stderr, "xennet-simback: can't populate xenstore: %s\n", strerror(err));
 		return -1;
@@ -172,6 +192,34 @@ int simnet_init(struct simnet *n, const struct simnet_cfg *cfg, struct xs_store 
 	if (cfg->stall != STALL_INITWAIT)
 		set_state(n, XenbusStateInitWait);
 	return 0;
+}
+
+int simnet_init(struct simnet *n, const struct simnet_cfg *cfg, struct xs_store *st,
+		struct gnttab_back *gt, struct sim_evtchn *evt)
+{
+	int err;
+
+	memset(n, 0, sizeof(*n));
+	n->cfg = *cfg;
+	n->st = st;
+	n->gt = gt;
+	n->evt = evt;
+	n->tap_fd = -1;
+	if (cfg->gen_size)
+		build_gen_frame(n);
+	if (cfg->tap) {
+		n->tap_fd = tap_open(cfg->tap, cfg->mtu ? cfg->mtu : 1500);
+		if (n->tap_fd < 0) {
+			fprintf(stderr, "xennet-simback: can't open tap %s: %s\n", cfg->tap, strerror(errno));
+			return -1;
+		}
+	}
+	err = xs_store_add_listener(st, on_change, n);
+	if (err) {
+		fprintf(stderr, "xennet-simback: can't listen to xenstore: %s\n", strerror(err));
+		return -1;
+	}
+	return populate(n);
 }
 
 void simnet_disconnect(struct simnet *n)
@@ -188,13 +236,56 @@ void simnet_disconnect(struct simnet *n)
 /* What netback does when its device goes away under a connected frontend
  * (driver unbound, vif detached): unmap, Closing, Closed.  The frontend is
  * expected to let go and start again; a new Initialising from it brings
- * this backend back to InitWait (simnet_handle_state). */
+ * this backend back to InitWait (simnet_handle_state).  Away: the same,
+ * but the backend stays Closed, deaf to the frontend, until simnet_back. */
 void simnet_restart(struct simnet *n)
 {
 	simnet_disconnect(n);
 	set_state(n, XenbusStateClosing);
 	set_state(n, XenbusStateClosed);
 	n->stats.restarts++;
+}
+
+void simnet_away(struct simnet *n)
+{
+	n->away = true;
+	simnet_restart(n);
+}
+
+void simnet_back(struct simnet *n)
+{
+	n->away = false;
+	/* netback's probe on a rebind: it offers its features and waits */
+	if (n->be_state == XenbusStateClosed && n->cfg.stall != STALL_INITWAIT)
+		set_state(n, XenbusStateInitWait);
+}
+
+int simnet_set_gen(struct simnet *n, unsigned int size)
+{
+	if (size && (size < 60 || size > 1514))
+		return -1;
+	n->cfg.gen_size = size;
+	if (size)
+		build_gen_frame(n);
+	return 0;
+}
+
+/* xl save + xl restore: the old domain is gone (its nodes, its backend
+ * directory, the rings), the guest comes back as domain new_domid with a
+ * fresh vif; the caller kills the old event channels and grants. */
+int simnet_restore(struct simnet *n, uint16_t new_domid)
+{
+	char dom[64];
+
+	simnet_disconnect(n);
+	snprintf(dom, sizeof(dom), "/local/domain/%u", n->cfg.fe_domid);
+	xs_store_rm(n->st, 0, dom);
+	xs_store_rm(n->st, 0, n->be_dir);
+	n->cfg.fe_domid = new_domid;
+	n->cfg.stale_frontend = false;
+	n->away = false;
+	n->stats.restores++;
+	return populate(n);
 }
 
 void simnet_fini(struct simnet *n)
@@ -293,11 +384,18 @@ void simnet_handle_state(struct simnet *n)
 		return;
 	switch (fe) {
 	case XenbusStateInitialising:
-		if (n->be_state == XenbusStateClosed && n->cfg.stall != STALL_INITWAIT)
+		/* netback's set_backend_state: from Connected it goes down
+		 * through Closing and Closed before it waits again */
+		if (n->be_state == XenbusStateConnected || n->be_state == XenbusStateClosing) {
+			simnet_disconnect(n);
+			set_state(n, XenbusStateClosing);
+			set_state(n, XenbusStateClosed);
+		}
+		if (n->be_state == XenbusStateClosed && !n->away && n->cfg.stall != STALL_INITWAIT)
 			set_state(n, XenbusStateInitWait);   /* prepare for reconnect */
 		break;
 	case XenbusStateConnected:
-		if (n->be_state != XenbusStateInitWait || n->cfg.stall == STALL_CONNECTED)
+		if (n->be_state != XenbusStateInitWait || n->cfg.stall == STALL_CONNECTED || n->away)
 			break;
 		if (connect_frontend(n) < 0)
 			set_state(n, XenbusStateClosing);
@@ -477,5 +575,6 @@ bool simnet_final_check(struct simnet *n)
 
 int simnet_wire_fd(const struct simnet *n)
 {
-	return n->connected && RING_HAS_UNCONSUMED_REQUESTS(&n->rx) ? n->tap_fd : -1;
+	/* (while the generator runs, the TAP's frames wait) */
+	return n->connected && !n->cfg.gen_size && RING_HAS_UNCONSUMED_REQUESTS(&n->rx) ? n->tap_fd : -1;
 }

@@ -35,6 +35,7 @@ struct simnet_cfg {
 	const char *tap;          /* NULL: no wire, packets from the guest are counted and dropped */
 	unsigned int gen_size;    /* >0: instead of a wire, fill every RX buffer with a
 				   * UDP frame of this size, as fast as the guest posts them */
+	bool stale_frontend;      /* start with what an unbound kernel netfront leaves */
 };
 
 struct simnet_stats {
@@ -42,7 +43,7 @@ struct simnet_stats {
 	uint64_t rx_packets, rx_bytes, rx_no_req;   /* to the frontend; no_req: wire frames waiting */
 	uint64_t rx_bad_copy, hostile_sent;
 	uint64_t notifies, connects, disconnects;
-	uint64_t restarts;
+	uint64_t restarts, restores;
 };
 
 struct simnet {
@@ -54,6 +55,7 @@ struct simnet {
 	int be_state;
 	bool fe_changed;          /* set by the store listener, handled in simnet_poll */
 	bool connected;
+	bool away;                /* gone (Closed) and deaf to the frontend until simnet_back */
 	netif_tx_back_ring_t tx;
 	netif_rx_back_ring_t rx;
 	uint32_t tx_ref, rx_ref;
@@ -81,6 +83,15 @@ void simnet_disconnect(struct simnet *n);
 /* The backend goes away and comes back (SIGUSR1): Closing, Closed, then
  * InitWait when the frontend starts again. */
 void simnet_restart(struct simnet *n);
+/* The backend goes away (Closing, Closed) and stays away... */
+void simnet_away(struct simnet *n);
+/* ...until it comes back (InitWait), as netback does when rebound. */
+void simnet_back(struct simnet *n);
+/* The generator: frames of size bytes into every RX buffer (the TAP, if
+ * any, waits meanwhile), or off (0).  -1 if size is out of range. */
+int simnet_set_gen(struct simnet *n, unsigned int size);
+/* A simulated xl save + xl restore: the guest is now domain new_domid. */
+int simnet_restore(struct simnet *n, uint16_t new_domid);
 
 int tap_open(const char *name, unsigned int mtu);
 

@@ -523,3 +523,35 @@ void xs_server_service(struct xs_server *s, const struct pollfd *p, int n)
 		}
 	}
 }
+
+void xs_server_move_domain(struct xs_server *s, uint16_t domid)
+{
+	char old[sizeof(s->home)], path[XENSTORE_ABS_PATH_MAX + 1];
+	size_t ol;
+
+	snprintf(old, sizeof(old), "%s", s->home);
+	ol = strlen(old);
+	s->domid = domid;
+	snprintf(s->home, sizeof(s->home), "/local/domain/%u", domid);
+	/* what the guest's kernel does on resume: register every watch again
+	 * (relative ones now under the new home), and each fires once */
+	for (int i = 0; i < MAX_CONNS; i++) {
+		struct conn *c = &s->c[i];
+
+		for (int k = 0; c->fd >= 0 && k < c->nw; k++) {
+			struct watch *w = &c->w[k];
+
+			if (w->relative && !strncmp(w->path, old, ol) && (w->path[ol] == '/' || !w->path[ol])) {
+				int n = snprintf(path, sizeof(path), "%s%s", s->home, w->path + ol);
+				char *np = n > 0 && (size_t)n < sizeof(path) ? strdup(path) : NULL;
+
+				if (np) {
+					free(w->path);
+					w->path = np;
+				}
+			}
+			fire(s, c, w, w->path);
+		}
+		flush(c);
+	}
+}

@@ -17,5 +17,9 @@ void xs_server_free(struct xs_server *srv);
 int xs_server_add_conn(struct xs_server *srv, int fd);
 int xs_server_pollfds(struct xs_server *srv, struct pollfd *pfds, int max);
 void xs_server_service(struct xs_server *srv, const struct pollfd *pfds, int n);
+/* The client domain is now domid (a simulated restore): relative paths,
+ * and the relative watches already set, resolve under the new home; every
+ * watch fires once, as when a resumed guest registers them again. */
+void xs_server_move_domain(struct xs_server *srv, uint16_t domid);
 
 #endif

@@ -1,28 +1,88 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
-#include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
-#include "state/runfile.h"
 #include "common/parse.h"
+#include "state/lock.h"
+#include "state/runfile.h"
+
+static char run_dir[200];
+
+const char *runfile_dir(void)
+{
+	if (!run_dir[0]) {
+		const char *e = getenv("XENNET_RUN_DIR");
+
+		if (!e || runfile_set_dir(e) < 0)
+			snprintf(run_dir, sizeof(run_dir), "%s", RUNFILE_DEFAULT_DIR);
+	}
+	return run_dir;
+}
+
+int runfile_set_dir(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (dir[0] != '/' || n >= sizeof(run_dir) - 32)
+		return -EINVAL;
+	memcpy(run_dir, dir, n + 1);
+	while (n > 1 && run_dir[n - 1] == '/')
+		run_dir[--n] = '\0';
+	return 0;
+}
+
+int runfile_mkdir(void)
+{
+	const char *d = runfile_dir();
+
+	if (mkdir(d, 0755) == 0 || errno == EEXIST)
+		return 0;
+	return -1;
+}
 
 static void path_of(char *buf, size_t size, const char *ifname, const char *ext)
 {
-	snprintf(buf, size, "%s/%s.%s", XENNET_RUN_DIR, ifname, ext);
+	snprintf(buf, size, "%s/%s.%s", runfile_dir(), ifname, ext);
+}
+
+void runfile_if_lock(char *buf, size_t size, const char *ifname)
+{
+	snprintf(buf, size, "%.15s", ifname);   /* (names are at most 13) */
+}
+
+void runfile_vif_lock(char *buf, size_t size, const char *vif_key)
+{
+	/* '@' cannot start an interface name xennet-xdp accepts */
+	snprintf(buf, size, "@vif-%s", vif_key);
+}
+
+void runfile_vif_lock_for(char *buf, size_t size, const char *sim, unsigned int vif)
+{
+	char key[96];
+	struct stat sb;
+
+	if (sim && stat(sim, &sb) == 0)
+		snprintf(key, sizeof(key), "sim-%lu-%lu-%u", (unsigned long)sb.st_dev,
+			 (unsigned long)sb.st_ino, vif);
+	else
+		snprintf(key, sizeof(key), "%u", vif);
+	runfile_vif_lock(buf, size, key);
 }
 
 int runfile_write_state(const char *ifname, const struct runstate *rs)
 {
-	char path[128], tmp[140];
+	char path[256], tmp[272];
 	FILE *f;
 
-	mkdir(XENNET_RUN_DIR, 0755);
+	if (runfile_mkdir() < 0)
+		return -errno;
 	path_of(path, sizeof(path), ifname, "state");
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	f = fopen(tmp, "we");
@@ -30,10 +90,12 @@ int runfile_write_state(const char *ifname, const struct runstate *rs)
 		return -errno;
 	fprintf(f, "pid=%ld\nvif=%u\nsim=%s\nnetns=%s\nbackend=%s\nphase=%s\npoll=%s\nevtchn=%d\n"
 		"backend_domid=%u\nmtu=%u\nfrontend_state=%d\nbackend_state=%d\nmac=%s\npeer=%s\n"
-		"features=%s\nrx_mode=%s\nqueues=%u\n",
+		"features=%s\nrx_mode=%s\nqueues=%u\ndomid=%u\nchannels=%s\nreconnects=%u\n"
+		"restores=%u\ntook_over=%s\n",
 		rs->pid, rs->vif, rs->sim, rs->netns, rs->backend, rs->phase, rs->poll, rs->evtchn,
 		rs->be_domid, rs->mtu, rs->fe_state, rs->be_state, rs->mac, rs->peer, rs->features,
-		rs->rx_mode, rs->queues);
+		rs->rx_mode, rs->queues, rs->domid, rs->channels, rs->reconnects, rs->restores,
+		rs->took_over);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
 		return -errno;
@@ -41,9 +103,27 @@ int runfile_write_state(const char *ifname, const struct runstate *rs)
 	return 0;
 }
 
+#define STR(field) { #field, offsetof(struct runstate, field), sizeof(((struct runstate *)0)->field), 0, 0 }
+#define NUM(field, max) { #field, offsetof(struct runstate, field), sizeof(((struct runstate *)0)->field), 1, max }
+
+static const struct key {
+	const char *name;
+	size_t off, size;
+	int num;
+	unsigned long max;
+} keys[] = {
+	NUM(pid, 4194304), NUM(vif, 65535), NUM(evtchn, 1u << 20), NUM(queues, 64),
+	NUM(reconnects, 1u << 30), NUM(restores, 1u << 30), NUM(mtu, 65535), NUM(domid, 65535),
+	{ "backend_domid", offsetof(struct runstate, be_domid), sizeof(unsigned int), 1, 65535 },
+	{ "frontend_state", offsetof(struct runstate, fe_state), sizeof(int), 1, 8 },
+	{ "backend_state", offsetof(struct runstate, be_state), sizeof(int), 1, 8 },
+	STR(mac), STR(peer), STR(features), STR(rx_mode), STR(sim), STR(netns), STR(backend),
+	STR(phase), STR(poll), STR(channels), STR(took_over),
+};
+
 int runfile_read_state(const char *ifname, struct runstate *rs)
 {
-	char path[128], line[320];
+	char path[256], line[512];
 	unsigned long v;
 	FILE *f;
 
@@ -61,40 +141,19 @@ int runfile_read_state(const char *ifname, struct runstate *rs)
 			continue;
 		*eq = '\0';
 		val = eq + 1;
-		if (!strcmp(line, "pid") && !parse_uint(val, 4194304, &v))
-			rs->pid = (long)v;
-		else if (!strcmp(line, "vif") && !parse_uint(val, 65535, &v))
-			rs->vif = (unsigned int)v;
-		else if (!strcmp(line, "evtchn") && !parse_uint(val, 1u << 20, &v))
-			rs->evtchn = (int)v;
-		else if (!strcmp(line, "backend_domid") && !parse_uint(val, 65535, &v))
-			rs->be_domid = (unsigned int)v;
-		else if (!strcmp(line, "mtu") && !parse_uint(val, 65535, &v))
-			rs->mtu = (unsigned int)v;
-		else if (!strcmp(line, "queues") && !parse_uint(val, 64, &v))
-			rs->queues = (unsigned int)v;
-		else if (!strcmp(line, "frontend_state") && !parse_uint(val, 8, &v))
-			rs->fe_state = (int)v;
-		else if (!strcmp(line, "backend_state") && !parse_uint(val, 8, &v))
-			rs->be_state = (int)v;
-		else if (!strcmp(line, "mac"))
-			snprintf(rs->mac, sizeof(rs->mac), "%s", val);
-		else if (!strcmp(line, "peer"))
-			snprintf(rs->peer, sizeof(rs->peer), "%s", val);
-		else if (!strcmp(line, "features"))
-			snprintf(rs->features, sizeof(rs->features), "%s", val);
-		else if (!strcmp(line, "rx_mode"))
-			snprintf(rs->rx_mode, sizeof(rs->rx_mode), "%s", val);
-		else if (!strcmp(line, "sim"))
-			snprintf(rs->sim, sizeof(rs->sim), "%s", val);
-		else if (!strcmp(line, "netns"))
-			snprintf(rs->netns, sizeof(rs->netns), "%s", val);
-		else if (!strcmp(line, "backend"))
-			snprintf(rs->backend, sizeof(rs->backend), "%s", val);
-		else if (!strcmp(line, "phase"))
-			snprintf(rs->phase, sizeof(rs->phase), "%s", val);
-		else if (!strcmp(line, "poll"))
-			snprintf(rs->poll, sizeof(rs->poll), "%s", val);
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+			char *dst = (char *)rs + keys[i].off;
+
+			if (strcmp(line, keys[i].name))
+				continue;
+			if (!keys[i].num)
+				snprintf(dst, keys[i].size, "%s", val);
+			else if (parse_uint(val, keys[i].max, &v) == 0 && keys[i].size == sizeof(long))
+				*(long *)dst = (long)v;
+			else if (parse_uint(val, keys[i].max, &v) == 0)
+				*(unsigned int *)dst = (unsigned int)v;   /* int and unsigned alike */
+			break;
+		}
 	}
 	fclose(f);
 	return rs->pid > 0 ? 0 : -EINVAL;
@@ -102,14 +161,17 @@ int runfile_read_state(const char *ifname, struct runstate *rs)
 
 struct xennet_stats_file *runfile_map_stats(const char *ifname, int writable)
 {
-	char path[128];
+	char path[256];
 	struct xennet_stats_file *m;
 	struct stat sb;
 	int fd;
 
-	mkdir(XENNET_RUN_DIR, 0755);
+	if (writable && runfile_mkdir() < 0)
+		return NULL;
 	path_of(path, sizeof(path), ifname, "stats");
-	fd = open(path, writable ? O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC : O_RDONLY | O_CLOEXEC, 0644);
+	/* (writable only under ifname's lock: truncating is ours to do) */
+	fd = open(path, writable ? O_RDWR | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC
+				 : O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return NULL;
 	if (writable ? ftruncate(fd, sizeof(*m)) < 0 : fstat(fd, &sb) < 0 || (size_t)sb.st_size < sizeof(*m)) {
@@ -141,7 +203,7 @@ void runfile_unmap_stats(struct xennet_stats_file *f)
 
 void runfile_remove(const char *ifname)
 {
-	char path[128];
+	char path[256];
 
 	path_of(path, sizeof(path), ifname, "state");
 	unlink(path);
@@ -149,10 +211,60 @@ void runfile_remove(const char *ifname)
 	unlink(path);
 }
 
+pid_t runfile_live_pid(const char *ifname)
+{
+	char name[64];
+	pid_t pid;
+
+	runfile_if_lock(name, sizeof(name), ifname);
+	pid = lock_holder(name);
+	return pid > 0 ? pid : 0;
+}
+
+/* Is the live instance doing its job?  Its control thread beats at least
+ * once a second (heartbeat_ns, CLOCK_MONOTONIC, the clock we read too);
+ * its own checks flag a datapath thread that stopped. */
+static const char *unhealthy(const char *ifname)
+{
+	struct xennet_stats_file *f = runfile_map_stats(ifname, 0);
+	const char *why = NULL;
+	struct timespec ts;
+	uint64_t now, beat;
+
+	if (!f)
+		return NULL;   /* not created yet: the instance is starting */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	beat = __atomic_load_n(&f->heartbeat_ns, __ATOMIC_RELAXED);
+	if (beat && now > beat && now - beat > RUNFILE_STALE_NS)
+		why = "unresponsive";
+	else if (__atomic_load_n(&f->stalled, __ATOMIC_RELAXED))
+		why = "datapath-stalled";
+	runfile_unmap_stats(f);
+	return why;
+}
+
+int runfile_read_live(const char *ifname, struct runstate *rs)
+{
+	pid_t pid = runfile_live_pid(ifname);
+	const char *why;
+
+	if (!pid || runfile_read_state(ifname, rs) < 0)
+		return -1;
+	rs->pid = pid;   /* the lock's word, not the file's */
+	why = unhealthy(ifname);
+	if (why) {
+		/* what the file says is no longer true: never show it Connected */
+		snprintf(rs->phase, sizeof(rs->phase), "%s", why);
+		rs->fe_state = rs->be_state = -1;
+	}
+	return 0;
+}
+
 int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs))
 {
 	struct dirent **ents;
-	int n = scandir(XENNET_RUN_DIR, &ents, NULL, alphasort), count = 0;
+	int n = scandir(runfile_dir(), &ents, NULL, alphasort), count = 0;
 
 	if (n < 0)
 		return errno == ENOENT ? 0 : -errno;   /* errno stays set */
@@ -171,18 +283,4 @@ int runfile_for_each(void (*fn)(const char *ifname, const struct runstate *rs))
 	}
 	free(ents);
 	return count;
-}
-
-int runfile_read_live(const char *ifname, struct runstate *rs)
-{
-	return runfile_read_state(ifname, rs) == 0 && runfile_pid_alive(rs->pid) ? 0 : -1;
-}
-
-bool runfile_pid_alive(long pid)
-{
-	/* kill(0) and kill(-1) would "succeed": only a real pid counts; EPERM
-	 * (a reader without the right to signal it) means it exists */
-	if (pid <= 0 || pid > 4194304)
-		return false;
-	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
 }

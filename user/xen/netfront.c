@@ -4,20 +4,74 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/log.h"
 #include "common/mac.h"
 #include "xen/netfront.h"
 #include "xen/xenbus_state.h"
 
+/* Every key netif.h defines for the frontend side.  A previous frontend
+ * (the kernel's netfront before a takeover, a crashed instance) may have
+ * left any of them; the backend reads whatever is there when we say
+ * Connected, so what we do not write ourselves is removed in the same
+ * transaction as our keys, and everything is removed when we close. */
+static const char *const frontend_keys[] = {
+	"tx-ring-ref", "rx-ring-ref", "event-channel", "event-channel-tx", "event-channel-rx",
+	"request-rx-copy", "feature-rx-notify", "feature-no-csum-offload",
+	"feature-ipv6-csum-offload", "feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv4-prefix",
+	"feature-gso-tcpv6", "feature-gso-tcpv6-prefix", "request-multicast-control",
+	"multi-queue-num-queues", "ctrl-ring-ref", "event-channel-ctrl", "xdp-headroom",
+};
 
-void nf_log(const struct netfront *nf, const char *fmt, ...)
+void nf_log(const struct netfront *nf, int prio, const char *fmt, ...)
 {
-	char line[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	log_vmsg(prio, nf->ifname, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: %s\n", nf->ifname, line);
+}
+
+/* The keys that say where our frontend and backend are; called again
+ * whenever the guest may have moved.  Fills a scratch copy, so that a
+ * failed read leaves nf as it was. */
+static int read_location(const struct netfront *nf, char *be_dir, uint16_t *be_domid, int *domid,
+			 bool quiet)
+{
+	unsigned long v;
+	unsigned int len;
+	char *s;
+	int ret;
+
+	s = xk_read(nf->plat, XBT_NULL, nf->fe_dir, "backend");
+	if (!s) {
+		if (!quiet)
+			nf_log(nf, LOG_ERR, "can't read backend path from %s/backend: %s", nf->fe_dir,
+			       strerror(errno));
+		return -1;
+	}
+	if (!xk_valid_dir(s)) {
+		if (!quiet)
+			nf_log(nf, LOG_ERR, "%.64s is not a valid backend path", s);
+		free(s);
+		return -1;
+	}
+	snprintf(be_dir, XS_PATH_MAX, "%s", s);
+	free(s);
+	ret = xk_read_uint(nf->plat, XBT_NULL, nf->fe_dir, "backend-id", DOMID_MAX, &v);
+	if (ret < 0) {
+		if (!quiet)
+			nf_log(nf, LOG_ERR, ret == -ENOENT ? "can't read backend-id: %s"
+							   : "backend-id is not a valid domain id (%s)",
+			       strerror(-ret));
+		return -1;
+	}
+	*be_domid = (uint16_t)v;
+	/* our own domain id (libxl writes /local/domain/N/domid): it changes
+	 * when the guest is restored or migrated */
+	s = nf->plat->ops->xs_read(nf->plat, XBT_NULL, "domid", &len);
+	*domid = s && parse_uint(s, DOMID_MAX, &v) == 0 ? (int)v : -1;
+	free(s);
+	return 0;
 }
 
 int netfront_probe(struct netfront *nf, struct plat *p, unsigned int vif, const char *ifname)
@@ -29,40 +83,26 @@ int netfront_probe(struct netfront *nf, struct plat *p, unsigned int vif, const 
 	memset(nf, 0, sizeof(*nf));
 	nf->plat = p;
 	nf->vif = vif;
-	nf->q.evtchn = -1;
-	nf->q.st = &nf->q.own_st;   /* until the caller gives it a stats file */
 	nf->be_state = -1;
+	nf->domid = -1;
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+		nf->q[i].evtchn = -1;
+		nf->st[i] = &nf->q[i].own_st;   /* until the caller gives them a stats file */
+		nf->q[i].st = nf->st[i];
+	}
 	snprintf(nf->ifname, sizeof(nf->ifname), "%s", ifname);
 	snprintf(nf->fe_dir, sizeof(nf->fe_dir), "device/vif/%u", vif);
 
-	s = xk_read(p, XBT_NULL, nf->fe_dir, "backend");
-	if (!s) {
-		nf_log(nf, "can't read backend path from %s/backend, err %d", nf->fe_dir, errno);
+	if (read_location(nf, nf->be_dir, &nf->be_domid, &nf->domid, false) < 0)
 		return -1;
-	}
-	if (!xk_valid_dir(s)) {
-		nf_log(nf, "%.64s is not a valid backend path", s);
-		free(s);
-		return -1;
-	}
-	snprintf(nf->be_dir, sizeof(nf->be_dir), "%s", s);
-	free(s);
-
-	ret = xk_read_uint(p, XBT_NULL, nf->fe_dir, "backend-id", DOMID_MAX, &v);
-	if (ret < 0) {
-		nf_log(nf, ret == -ENOENT ? "can't read backend-id, err %d"
-					  : "backend-id is not a valid domain id (err %d)", -ret);
-		return -1;
-	}
-	nf->be_domid = (uint16_t)v;
-
 	s = xk_read(p, XBT_NULL, nf->fe_dir, "mac");
 	if (!s) {
-		nf_log(nf, "can't read mac address, err %d", errno);
+		/* the seed's words (xennet(4)) */
+		nf_log(nf, LOG_ERR, "can't read mac address, err %d", errno);
 		return -1;
 	}
 	if (mac_parse(s, nf->mac) < 0) {
-		nf_log(nf, "%.64s is not a valid mac address", s);
+		nf_log(nf, LOG_ERR, "%.64s is not a valid mac address", s);
 		free(s);
 		return -1;
 	}
@@ -71,17 +111,17 @@ int netfront_probe(struct netfront *nf, struct plat *p, unsigned int vif, const 
 	nf->mtu = NF_DEFAULT_MTU;
 	ret = xk_read_uint(p, XBT_NULL, nf->fe_dir, "mtu", 65535, &v);
 	if (ret == 0 && (v < 68 || v > 9000)) {
-		nf_log(nf, "mtu %lu is out of range 68..9000", v);
+		nf_log(nf, LOG_ERR, "mtu %lu is out of range 68..9000", v);
 		return -1;
 	} else if (ret == -EINVAL) {
-		nf_log(nf, "mtu in %s/mtu is not a number", nf->fe_dir);
+		nf_log(nf, LOG_ERR, "mtu in %s/mtu is not a number", nf->fe_dir);
 		return -1;
 	} else if (ret == 0 && v > NF_DEFAULT_MTU) {
 		/* a frame must fit one granted page: larger ones need feature-sg
 		 * (several slots per packet), which we do not negotiate; Linux
 		 * netfront clamps the same way without SG */
-		nf_log(nf, "mtu %lu needs scatter-gather, which xennet-xdp does not use; using %u", v,
-		       NF_DEFAULT_MTU);
+		nf_log(nf, LOG_WARNING, "mtu %lu needs scatter-gather, which xennet-xdp does not use; "
+		       "using %u", v, NF_DEFAULT_MTU);
 	} else if (ret == 0) {
 		nf->mtu = (unsigned int)v;
 	}
@@ -89,11 +129,127 @@ int netfront_probe(struct netfront *nf, struct plat *p, unsigned int vif, const 
 	return 0;
 }
 
-/* The keys netif.h asks of a frontend, in one transaction (retried while
- * the store says EAGAIN, as xenbus drivers do). */
-static int write_keys(struct netfront *nf)
+static int watch_backend(struct netfront *nf)
+{
+	char path[XS_PATH_MAX];
+
+	if (path_join(path, sizeof(path), nf->be_dir, "state") < 0 ||
+	    !nf->plat->ops->xs_watch(nf->plat, path, "backend")) {
+		nf_log(nf, LOG_ERR, "can't watch %s/state: %s", nf->be_dir, strerror(errno));
+		return -1;
+	}
+	snprintf(nf->be_watched, sizeof(nf->be_watched), "%s", path);
+	return 0;
+}
+
+int netfront_watch(struct netfront *nf)
+{
+	char path[XS_PATH_MAX];
+
+	/* relative paths: after a restore they name the new domain's nodes */
+	if (path_join(path, sizeof(path), nf->fe_dir, "state") < 0 ||
+	    !nf->plat->ops->xs_watch(nf->plat, path, "frontend") ||
+	    path_join(path, sizeof(path), nf->fe_dir, "backend") < 0 ||
+	    !nf->plat->ops->xs_watch(nf->plat, path, "frontend")) {
+		nf_log(nf, LOG_ERR, "can't watch %s: %s", nf->fe_dir, strerror(errno));
+		return -1;
+	}
+	return watch_backend(nf);
+}
+
+/* Remove the children of fe_dir named queue-N (a multi-queue frontend's). */
+static int rm_queue_dirs(struct plat *p, const char *fe_dir, xs_transaction_t t)
+{
+	unsigned int num = 0;
+	char **ents = p->ops->xs_directory(p, t, fe_dir, &num);
+	char path[XS_PATH_MAX];
+	int err = 0;
+
+	for (unsigned int i = 0; ents && i < num && !err; i++) {
+		unsigned long n;
+
+		if (strncmp(ents[i], "queue-", 6) || parse_uint(ents[i] + 6, 4095, &n) < 0)
+			continue;
+		if (path_join(path, sizeof(path), fe_dir, ents[i]) == 0 &&
+		    !p->ops->xs_rm(p, t, path) && errno != ENOENT)
+			err = -errno;
+	}
+	free(ents);
+	return err;
+}
+
+/* Remove each frontend key in keys[] not in keep[] (NULL-terminated). */
+static int rm_keys(struct plat *p, const char *fe_dir, xs_transaction_t t, const char *const *keep)
+{
+	char path[XS_PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(frontend_keys) / sizeof(frontend_keys[0]); i++) {
+		bool kept = false;
+
+		for (size_t k = 0; keep && keep[k]; k++)
+			kept |= !strcmp(keep[k], frontend_keys[i]);
+		if (kept || path_join(path, sizeof(path), fe_dir, frontend_keys[i]) < 0)
+			continue;
+		if (!p->ops->xs_rm(p, t, path) && errno != ENOENT)
+			return -errno;
+	}
+	return rm_queue_dirs(p, fe_dir, t);
+}
+
+int netfront_clear_keys(struct plat *p, const char *fe_dir)
+{
+	for (int attempt = 0; attempt < 8; attempt++) {
+		xs_transaction_t t = p->ops->xs_transaction_start(p);
+		int err;
+
+		if (t == XBT_NULL)
+			return -errno;
+		err = rm_keys(p, fe_dir, t, NULL);
+		if (err) {
+			p->ops->xs_transaction_end(p, t, true);
+			return err;
+		}
+		if (p->ops->xs_transaction_end(p, t, false))
+			return 0;
+		if (errno != EAGAIN)
+			return -errno;
+	}
+	return -EAGAIN;
+}
+
+void netfront_stale_keys(struct netfront *nf, char *buf, size_t size)
 {
 	struct plat *p = nf->plat;
+	unsigned int num = 0;
+	char **ents = p->ops->xs_directory(p, XBT_NULL, nf->fe_dir, &num);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (unsigned int i = 0; ents && i < num; i++) {
+		bool ours = !strncmp(ents[i], "queue-", 6);
+
+		for (size_t k = 0; k < sizeof(frontend_keys) / sizeof(frontend_keys[0]); k++)
+			ours |= !strcmp(ents[i], frontend_keys[k]);
+		if (ours && used < size) {
+			int n = snprintf(buf + used, size - used, "%s%s", used ? " " : "", ents[i]);
+
+			used += n > 0 ? (size_t)n : 0;
+		}
+	}
+	free(ents);
+}
+
+/* The keys netif.h asks of a frontend, in one transaction (retried while
+ * the store says EAGAIN, as xenbus drivers do), with whatever another
+ * frontend left removed in the same transaction. */
+static int write_keys(struct netfront *nf)
+{
+	static const char *const ours[] = {
+		"tx-ring-ref", "rx-ring-ref", "event-channel", "request-rx-copy",
+		"feature-rx-notify", "feature-no-csum-offload", NULL,
+	};
+	struct plat *p = nf->plat;
+	struct netif_queue *q = &nf->q[0];
 
 	for (int attempt = 0; attempt < 32; attempt++) {
 		xs_transaction_t t = p->ops->xs_transaction_start(p);
@@ -101,9 +257,10 @@ static int write_keys(struct netfront *nf)
 
 		if (t == XBT_NULL)
 			return -errno;
-		err = err ?: xk_printf(p, t, nf->fe_dir, "tx-ring-ref", "%u", nf->q.tx_ring_ref);
-		err = err ?: xk_printf(p, t, nf->fe_dir, "rx-ring-ref", "%u", nf->q.rx_ring_ref);
-		err = err ?: xk_printf(p, t, nf->fe_dir, "event-channel", "%d", nf->q.evtchn);
+		err = rm_keys(nf->plat, nf->fe_dir, t, ours);
+		err = err ?: xk_printf(p, t, nf->fe_dir, "tx-ring-ref", "%u", q->tx_ring_ref);
+		err = err ?: xk_printf(p, t, nf->fe_dir, "rx-ring-ref", "%u", q->rx_ring_ref);
+		err = err ?: xk_printf(p, t, nf->fe_dir, "event-channel", "%d", q->evtchn);
 		err = err ?: xk_printf(p, t, nf->fe_dir, "request-rx-copy", "1");
 		err = err ?: xk_printf(p, t, nf->fe_dir, "feature-rx-notify", "1");
 		/* we cannot complete partial checksums: ask for full ones */
@@ -120,42 +277,86 @@ static int write_keys(struct netfront *nf)
 	return -EAGAIN;
 }
 
+/* What gntalloc's limit is (module parameter), or -1. */
+static long gntalloc_limit(void)
+{
+	FILE *f = fopen("/sys/module/xen_gntalloc/parameters/limit", "re");
+	long v = -1;
+
+	if (f) {
+		if (fscanf(f, "%ld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+static void share_failed(struct netfront *nf, int err)
+{
+	unsigned int need = nf->nq * (2 + NET_TX_RING_SIZE + NET_RX_RING_SIZE);
+	long limit = gntalloc_limit();
+
+	if (err == ENOSPC && limit >= 0 && !strcmp(nf->plat->ops->name, "xen"))
+		nf_log(nf, LOG_ERR, "can't share rings and buffers with domain %u: gntalloc allows %ld "
+		       "grants in all and this instance needs %u more; raise the xen_gntalloc module "
+		       "parameter limit (/sys/module/xen_gntalloc/parameters/limit)",
+		       nf->be_domid, limit, need);
+	else
+		nf_log(nf, LOG_ERR, "can't share rings and buffers with domain %u: %s", nf->be_domid,
+		       strerror(err));
+}
+
+/* Revoke every grant and close (or, after a restore, abandon) the channels. */
+static void release_queues(struct netfront *nf, bool channels_dead)
+{
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+		if (channels_dead)
+			nf->q[i].evtchn = -1;   /* never unbound: see evt_abandon */
+		nq_free(&nf->q[i]);
+	}
+	nf->nq = 0;
+}
+
 /* talk_to_netback: share the rings and buffers, allocate the channel,
  * write the keys, and say Connected. */
 static int connect_backend(struct netfront *nf)
 {
+	struct netif_queue *q = &nf->q[0];
 	unsigned long v;
 	int err;
 
 	if (xk_read_uint(nf->plat, XBT_NULL, nf->be_dir, "feature-rx-copy", 1, &v) < 0 || v != 1) {
-		nf_log(nf, "backend offers only RX flip mode, which needs page transfers "
-			   "a userspace frontend cannot make");
+		nf_log(nf, LOG_ERR, "backend offers only RX flip mode, which needs page transfers "
+		       "a userspace frontend cannot make");
 		return -1;
 	}
-	err = nq_alloc(&nf->q, nf->plat, nf->be_domid, nf->mtu);
+	nf->nq = 1;
+	q->st = nf->st[0];
+	err = nq_alloc(q, nf->plat, nf->be_domid, nf->mtu);
 	if (err < 0) {
-		nf_log(nf, "can't share rings and buffers with domain %u, err %d", nf->be_domid, -err);
+		share_failed(nf, -err);
+		release_queues(nf, false);
 		return -1;
 	}
-	err = nq_alloc_evtchn(&nf->q);
+	err = nq_alloc_evtchn(q);
 	if (err < 0) {
-		nf_log(nf, "can't allocate event channel, err %d", -err);
-		nq_free(&nf->q);
+		nf_log(nf, LOG_ERR, "can't allocate an event channel: %s", strerror(-err));
+		release_queues(nf, false);
 		return -1;
 	}
-	nf_log(nf, "using event channel %d", nf->q.evtchn);
+	nf_log(nf, LOG_INFO, "using event channel %d", q->evtchn);
 	err = write_keys(nf);
 	if (err < 0) {
-		nf_log(nf, "can't write ring references to %s, err %d", nf->fe_dir, -err);
-		nq_free(&nf->q);
+		nf_log(nf, LOG_ERR, "can't write ring references to %s: %s", nf->fe_dir, strerror(-err));
+		release_queues(nf, false);
 		return -1;
 	}
-	nq_rx_refill(&nf->q);   /* RX buffers posted before we say Connected */
-	nf_log(nf, "using RX copy mode");
+	nq_rx_refill(q);   /* RX buffers posted before we say Connected */
+	nf_log(nf, LOG_INFO, "using RX copy mode");
 	err = xb_switch_state(nf->plat, nf->fe_dir, XenbusStateConnected);
 	if (err < 0) {
-		nf_log(nf, "can't switch to Connected, err %d", -err);
-		nq_free(&nf->q);
+		nf_log(nf, LOG_ERR, "can't switch to Connected: %s", strerror(-err));
+		release_queues(nf, false);
 		return -1;
 	}
 	return 0;
@@ -166,54 +367,150 @@ int netfront_start(struct netfront *nf)
 	int st = xb_read_state(nf->plat, nf->fe_dir);
 
 	if (st != XenbusStateInitialising) {
-		/* e.g. Closed after an earlier run: asking again is how a
-		 * frontend reconnects (netback answers with InitWait) */
+		/* e.g. Closed after an earlier run or a lost backend: asking
+		 * again is how a frontend reconnects (netback answers with
+		 * InitWait) */
 		int err = xb_switch_state(nf->plat, nf->fe_dir, XenbusStateInitialising);
 
 		if (err < 0) {
-			nf_log(nf, "can't write %s/state, err %d", nf->fe_dir, -err);
+			nf_log(nf, LOG_ERR, "can't write %s/state: %s", nf->fe_dir, strerror(-err));
 			nf->phase = NF_FAILED;
 			return -1;
 		}
 	}
 	nf->phase = NF_WAIT_INITWAIT;
-	netfront_backend_changed(nf);
+	netfront_event(nf, 0);
 	return nf->phase == NF_FAILED ? -1 : 0;
 }
 
-static void disconnect(struct netfront *nf)
+/* The backend left (or never finished) the connection: let go of the
+ * queues as the kernel's netfront does (frontend Closed), then wait for the
+ * backend to reach Closed before asking again (netback ignores a new
+ * Initialising while it is still on its way down). */
+static void lost(struct netfront *nf, long now_ms)
 {
-	nq_free(&nf->q);
+	if (nf->hooks.traffic_off)
+		nf->hooks.traffic_off(nf->hooks.ctx);
+	release_queues(nf, false);
+	xb_switch_state(nf->plat, nf->fe_dir, XenbusStateClosed);
+	nf->phase = NF_WAIT_CLOSED;
+	nf->deadline_ms = now_ms + NF_WAIT_CLOSED_MS;
 }
 
-enum nf_phase netfront_backend_changed(struct netfront *nf)
+/* Has the guest moved under us (restored, migrated, or the toolstack reset
+ * our device)?  Then *why says how. */
+static bool moved(struct netfront *nf, const char **why)
 {
-	int st = xb_read_state(nf->plat, nf->be_dir);
+	char be_dir[XS_PATH_MAX];
+	uint16_t be_domid;
+	int domid, fe;
 
+	if (read_location(nf, be_dir, &be_domid, &domid, true) < 0)
+		return false;   /* the toolstack is still writing: look again later */
+	if (domid >= 0 && nf->domid >= 0 && domid != nf->domid) {
+		*why = "the domain id changed";
+		return true;
+	}
+	if (strcmp(be_dir, nf->be_dir) || be_domid != nf->be_domid) {
+		*why = "the backend changed";
+		return true;
+	}
+	fe = xb_read_state(nf->plat, nf->fe_dir);
+	if ((nf->phase == NF_WAIT_CONNECTED || nf->phase == NF_CONNECTED) &&
+	    fe == XenbusStateInitialising) {
+		*why = "the toolstack reset the frontend";
+		return true;
+	}
+	return false;
+}
+
+/* Follow a moved guest, as the kernel's netfront does on resume: drop the
+ * old connection (its channels are dead and are abandoned, never unbound;
+ * the grants are ours to revoke: the domain that mapped them is gone),
+ * re-read where the backend is, watch it, and start again. */
+static void follow(struct netfront *nf, const char *why)
+{
+	char old_be[XS_PATH_MAX];
+	int old_domid = nf->domid;
+
+	snprintf(old_be, sizeof(old_be), "%s", nf->be_dir);
+	if (nf->hooks.traffic_off)
+		nf->hooks.traffic_off(nf->hooks.ctx);
+	if (nf->nq && nf->plat->ops->evt_abandon(nf->plat) < 0)
+		nf_log(nf, LOG_WARNING, "can't open a new event channel handle: %s", strerror(errno));
+	release_queues(nf, true);
+	if (nf->be_watched[0])
+		nf->plat->ops->xs_unwatch(nf->plat, nf->be_watched, "backend");
+	nf->be_watched[0] = '\0';
+	if (read_location(nf, nf->be_dir, &nf->be_domid, &nf->domid, false) < 0 ||
+	    watch_backend(nf) < 0) {
+		nf->phase = NF_FAILED;
+		return;
+	}
+	nf->restores++;
+	nf->be_state = -1;
+	nf_log(nf, LOG_NOTICE, "guest moved (%s: domain %d -> %d, backend %s -> %s); connecting again",
+	       why, old_domid, nf->domid, old_be, nf->be_dir);
+	netfront_start(nf);
+}
+
+enum nf_phase netfront_event(struct netfront *nf, long now_ms)
+{
+	const char *why;
+	int st;
+
+	if (nf->phase != NF_IDLE && nf->phase != NF_CLOSING && nf->phase != NF_CLOSED &&
+	    nf->phase != NF_FAILED && moved(nf, &why)) {
+		follow(nf, why);
+		if (nf->phase == NF_FAILED)
+			return nf->phase;
+	}
+	st = xb_read_state(nf->plat, nf->be_dir);
 	if (st != nf->be_state && st == -EINVAL)
-		nf_log(nf, "backend state in %s/state is invalid", nf->be_dir);
+		nf_log(nf, LOG_WARNING, "backend state in %s/state is invalid", nf->be_dir);
 	nf->be_state = st;
 	switch (nf->phase) {
+	case NF_WAIT_CLOSED:
+		/* Closed (or already past it, or gone), or it took too long */
+		if (st == XenbusStateClosed || st == XenbusStateInitWait || st == XenbusStateInitialising ||
+		    st == XenbusStateUnknown || st == -ENOENT || (now_ms && now_ms >= nf->deadline_ms))
+			netfront_start(nf);
+		break;
 	case NF_WAIT_INITWAIT:
-		if (st == XenbusStateInitWait)
-			nf->phase = connect_backend(nf) < 0 ? NF_FAILED : NF_WAIT_CONNECTED;
+		if (st == XenbusStateInitWait) {
+			if (connect_backend(nf) < 0)
+				nf->phase = NF_FAILED;
+			else
+				nf->phase = NF_WAIT_CONNECTED;
+		}
 		break;
 	case NF_WAIT_CONNECTED:
 		if (st == XenbusStateConnected) {
 			nf->phase = NF_CONNECTED;
+			if (nf->ever_connected)
+				nf->reconnects++;
+			nf->ever_connected = true;
+			if (nf->hooks.traffic_on && nf->hooks.traffic_on(nf->hooks.ctx) < 0) {
+				nf->phase = NF_FAILED;
+				release_queues(nf, false);
+			}
 		} else if (st == XenbusStateClosing || st == XenbusStateClosed) {
-			nf_log(nf, "backend went %s during the handshake", xenbus_state_name(st));
-			disconnect(nf);
-			xb_switch_state(nf->plat, nf->fe_dir, XenbusStateClosed);
-			nf->phase = NF_FAILED;
+			nf_log(nf, LOG_ERR, "backend went %s during the handshake", xenbus_state_name(st));
+			if (nf->ever_connected) {
+				lost(nf, now_ms);   /* it was there before: it may come back */
+			} else {
+				release_queues(nf, false);
+				xb_switch_state(nf->plat, nf->fe_dir, XenbusStateClosed);
+				nf->phase = NF_FAILED;
+			}
 		}
 		break;
 	case NF_CONNECTED:
 		if (st != XenbusStateConnected) {
-			/* the backend went away or is restarting: the caller
-			 * stops traffic, finishes, and may start again */
-			nf_log(nf, "backend is %s; disconnecting", xenbus_state_name(st));
-			nf->phase = NF_LOST;
+			/* the backend went away or is restarting: let go, and
+			 * connect again once it is back */
+			nf_log(nf, LOG_WARNING, "backend is %s; disconnecting", xenbus_state_name(st));
+			lost(nf, now_ms);
 		}
 		break;
 	case NF_CLOSING:
@@ -230,10 +527,12 @@ void netfront_close(struct netfront *nf)
 {
 	if (nf->phase == NF_CLOSING || nf->phase == NF_CLOSED)
 		return;   /* already on the way: keep waiting for the backend */
-	if (nf->phase == NF_WAIT_CONNECTED || nf->phase == NF_CONNECTED || nf->phase == NF_LOST) {
+	if (nf->phase == NF_WAIT_CONNECTED || nf->phase == NF_CONNECTED) {
+		if (nf->hooks.traffic_off)
+			nf->hooks.traffic_off(nf->hooks.ctx);
 		xb_switch_state(nf->plat, nf->fe_dir, XenbusStateClosing);
 		nf->phase = NF_CLOSING;
-		netfront_backend_changed(nf);
+		netfront_event(nf, 0);
 	} else {
 		nf->phase = NF_CLOSED;
 	}
@@ -241,10 +540,17 @@ void netfront_close(struct netfront *nf)
 
 void netfront_finish(struct netfront *nf)
 {
-	bool shared = nf->q.tx_sring != NULL;
+	bool shared = nf->nq > 0;
+	int fe = xb_read_state(nf->plat, nf->fe_dir);
 
-	disconnect(nf);
-	if (shared)
+	if (nf->hooks.traffic_off)
+		nf->hooks.traffic_off(nf->hooks.ctx);
+	release_queues(nf, false);
+	if (shared || fe == XenbusStateConnected || fe == XenbusStateClosing ||
+	    fe == XenbusStateInitialising)
 		xb_switch_state(nf->plat, nf->fe_dir, XenbusStateClosed);
+	/* nothing of ours stays for the next frontend to inherit (the
+	 * kernel's netfront after a handback, say) */
+	netfront_clear_keys(nf->plat, nf->fe_dir);
 	nf->phase = NF_CLOSED;
 }

@@ -247,7 +247,7 @@ unsigned int nq_tx_gc(struct netif_queue *q, unsigned int budget)
 	return done;
 }
 
-bool nq_final_check(struct netif_queue *q)
+bool nq_final_check(struct netif_queue *q, bool rx_blocked)
 {
 	int rx_more, tx_more;
 
@@ -255,5 +255,5 @@ bool nq_final_check(struct netif_queue *q)
 		return false;
 	RING_FINAL_CHECK_FOR_RESPONSES(&q->rx, rx_more);
 	RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, tx_more);
-	return rx_more || tx_more || (q->rx_nrepost && RING_FREE_REQUESTS(&q->rx));
+	return (rx_more && !rx_blocked) || tx_more || (q->rx_nrepost && RING_FREE_REQUESTS(&q->rx));
 }

@@ -67,7 +67,9 @@ int nq_tx_put(struct netif_queue *q, const uint8_t *data, uint32_t len);
 void nq_tx_push(struct netif_queue *q);
 /* Collect up to budget TX responses, freeing their slots. */
 unsigned int nq_tx_gc(struct netif_queue *q, unsigned int budget);
-/* Before sleeping: re-arm response events; true if work arrived meanwhile. */
-bool nq_final_check(struct netif_queue *q);
+/* Before sleeping: re-arm response events; true if work arrived meanwhile.
+ * With rx_blocked (nowhere to put RX packets now), RX responses waiting on
+ * the ring are not work: only TX responses and RX buffers to post count. */
+bool nq_final_check(struct netif_queue *q, bool rx_blocked);
 
 #endif

@@ -51,6 +51,16 @@ struct plat_ops {
 	int (*evt_pending)(struct plat *p);       /* port, or -1 with errno EAGAIN */
 	int (*evt_unmask)(struct plat *p, uint32_t port);
 	int (*evt_close)(struct plat *p, uint32_t port);
+	/* The guest was restored or migrated: every port bound so far is dead
+	 * and must never be unbound or closed (Linux's /dev/xen/evtchn has no
+	 * resume handling: unbinding such a port, or closing the handle that
+	 * holds it, hits BUG_ON(irq < 0) in evtchn_unbind_from_user).  Set the
+	 * current handle aside, untouched, and open a new one for new ports.
+	 * 0 or -1 with errno. */
+	int (*evt_abandon)(struct plat *p);
+	/* Handles set aside by evt_abandon (0 if none): at exit they must be
+	 * handed to a process that outlives us (see plat_keep_abandoned). */
+	int (*evt_abandoned)(struct plat *p, int *fds, int max);
 
 	void (*close)(struct plat *p);
 };
@@ -64,6 +74,9 @@ struct plat *plat_xen_open(void);
 /* Only XenStore (for read-side commands: no gntalloc or evtchn needed);
  * the grant and event-channel operations must not be used on it. */
 struct plat *plat_xen_open_store(void);
+/* Only XenStore, through libxenstore: the simulator's (sim: its socket,
+ * given to libxenstore as XENSTORED_PATH) or the real one (sim NULL). */
+struct plat *plat_store_open(const char *sim);
 /* Open the simulated platform behind xennet-simback's socket. */
 struct plat *plat_sim_open(const char *socket_path);
 

@@ -282,6 +282,35 @@ static int sim_evt_unmask(struct plat *p, uint32_t port)
 	return find_port(S(p), (int)port) ? 0 : (errno = EINVAL, -1);
 }
 
+/* The simulated restore: every port bound so far is dead, and the
+ * simulator answers ESTALE to unbinding one (where the real driver would
+ * BUG): forget them here without ever unbinding them.  (Closing our own
+ * eventfds is harmless; the unbind is what the real driver cannot take.) */
+static int sim_evt_abandon(struct plat *p)
+{
+	struct plat_sim *s = S(p);
+
+	pthread_mutex_lock(&s->lock);
+	for (int i = 0; i < SIM_MAX_PORTS; i++) {
+		struct sim_port *sp = &s->ports[i];
+
+		if (sp->port < 0)
+			continue;
+		epoll_ctl(s->epfd, EPOLL_CTL_DEL, sp->wait_fd, NULL);
+		close(sp->notify_fd);
+		close(sp->wait_fd);
+		sp->port = -1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+static int sim_evt_abandoned(struct plat *p, int *fds, int max)
+{
+	(void)p; (void)fds; (void)max;
+	return 0;   /* nothing of the simulator's outlives this process */
+}
+
 static int sim_evt_close(struct plat *p, uint32_t port)
 {
 	struct plat_sim *s = S(p);
@@ -302,6 +331,13 @@ static int sim_evt_close(struct plat *p, uint32_t port)
 	sp->port = -1;
 	ret = sim_call(s, &m, NULL, 0, NULL, NULL);
 	pthread_mutex_unlock(&s->lock);
+	if (ret < 0 && errno == ESTALE) {
+		/* what Linux does when a port bound before a suspend is unbound
+		 * (BUG_ON in evtchn_unbind_from_user): make the bug as loud here */
+		fprintf(stderr, "xennet-xdp: BUG: unbinding event channel %u, bound before the "
+			"guest was restored\n", port);
+		abort();
+	}
 	return ret;
 }
 
@@ -340,6 +376,8 @@ static const struct plat_ops sim_ops = {
 	.evt_pending = sim_evt_pending,
 	.evt_unmask = sim_evt_unmask,
 	.evt_close = sim_evt_close,
+	.evt_abandon = sim_evt_abandon,
+	.evt_abandoned = sim_evt_abandoned,
 	.close = sim_close,
 };
 

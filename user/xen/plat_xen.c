@@ -8,12 +8,19 @@
 #include <string.h>
 #include <xengnttab.h>
 #include <xenevtchn.h>
+#include "common/log.h"
 #include "xen/plat_xs.h"
+
+#define MAX_ABANDONED 64
 
 struct plat_xen {
 	struct plat_xs xs;         /* first */
 	xengntshr_handle *gs;
 	xenevtchn_handle *ev;
+	/* handles whose ports were bound before a suspend: never unbound,
+	 * never closed (see evt_abandon in plat.h) */
+	xenevtchn_handle *abandoned[MAX_ABANDONED];
+	int n_abandoned;
 };
 
 static struct plat_xen *X(struct plat *p)
@@ -66,6 +73,57 @@ static int xen_evt_close(struct plat *p, uint32_t port)
 	return xenevtchn_unbind(X(p)->ev, port);
 }
 
+/* /dev/xen/evtchn, non-blocking: the datapath drains pending ports until
+ * none is left, and must get EAGAIN then rather than block the queue. */
+static xenevtchn_handle *open_evtchn(void)
+{
+	xenevtchn_handle *ev = xenevtchn_open(NULL, 0);
+	int fd, fl;
+
+	if (!ev)
+		return NULL;
+	fd = xenevtchn_fd(ev);
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		int err = errno;
+
+		xenevtchn_close(ev);   /* nothing bound yet: safe */
+		errno = err;
+		return NULL;
+	}
+	return ev;
+}
+
+static int xen_evt_abandon(struct plat *p)
+{
+	struct plat_xen *x = X(p);
+	xenevtchn_handle *ev;
+
+	if (x->n_abandoned >= MAX_ABANDONED) {
+		errno = EMFILE;
+		return -1;
+	}
+	ev = open_evtchn();
+	if (!ev)
+		return -1;
+	/* Kept open and unused: the kernel dropped its ports' bindings on
+	 * resume, and both IOCTL_EVTCHN_UNBIND and the handle's release
+	 * would hit BUG_ON(irq < 0) in evtchn_unbind_from_user. */
+	x->abandoned[x->n_abandoned++] = x->ev;
+	x->ev = ev;
+	return 0;
+}
+
+static int xen_evt_abandoned(struct plat *p, int *fds, int max)
+{
+	struct plat_xen *x = X(p);
+	int n = 0;
+
+	for (int i = 0; i < x->n_abandoned && n < max; i++)
+		fds[n++] = xenevtchn_fd(x->abandoned[i]);
+	return n;
+}
+
 static void xen_close(struct plat *p)
 {
 	struct plat_xen *x = X(p);
@@ -90,6 +148,8 @@ static const struct plat_ops xen_ops = {
 	.evt_pending = xen_evt_pending,
 	.evt_unmask = xen_evt_unmask,
 	.evt_close = xen_evt_close,
+	.evt_abandon = xen_evt_abandon,
+	.evt_abandoned = xen_evt_abandoned,
 	.close = xen_close,
 };
 
@@ -116,19 +176,7 @@ static struct plat *open_xen(bool store_only)
 	}
 	if (x->gs) {
 		what = "event channels (/dev/xen/evtchn)";
-		x->ev = xenevtchn_open(NULL, 0);
-	}
-	/* The datapath drains pending ports until none is left: reads of
-	 * /dev/xen/evtchn must fail with EAGAIN then, not block the queue. */
-	if (x->ev) {
-		int fd = xenevtchn_fd(x->ev);
-		int fl = fcntl(fd, F_GETFL);
-
-		if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
-			what = "event channels (/dev/xen/evtchn) in non-blocking mode";
-			xenevtchn_close(x->ev);
-			x->ev = NULL;
-		}
+		x->ev = open_evtchn();
 	}
 	if (!x->ev) {
 		fprintf(stderr, "xennet-xdp: cannot open %s: %s (is this a Xen guest with "
@@ -147,4 +195,25 @@ struct plat *plat_xen_open(void)
 struct plat *plat_xen_open_store(void)
 {
 	return open_xen(true);
+}
+
+struct plat *plat_store_open(const char *sim)
+{
+	struct plat_xen *x;
+
+	if (!sim)
+		return open_xen(true);
+	x = calloc(1, sizeof(*x));
+	if (!x || setenv("XENSTORED_PATH", sim, 1) < 0) {
+		free(x);
+		return NULL;
+	}
+	x->xs.base.ops = &xen_ops;
+	x->xs.xs = xs_open(XS_OPEN_SOCKETONLY);
+	if (!x->xs.xs) {
+		log_err(NULL, "simulated backend at %s: xenstore: %s", sim, strerror(errno));
+		free(x);
+		return NULL;
+	}
+	return &x->xs.base;
 }
