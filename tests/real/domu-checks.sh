@@ -210,11 +210,11 @@ xennet_inspect() {
 	echo ok
 }
 
-# xennet_reconnects: the count of the `reconnects N` line of `status`.
+# xennet_reconnects: N of the "reconnects N" that `status` shows.
 xennet_reconnects() {
 	xn status "$IFNAME" >/tmp/status || { cat /tmp/status; return 1; }
-	n=$(sed -n 's/^ *reconnects *\([0-9]*\).*/\1/p' /tmp/status)
-	[ -n "$n" ] || { cat /tmp/status; echo "status has no reconnects line"; return 1; }
+	n=$(sed -n 's/.*[ ,]reconnects \([0-9][0-9]*\).*/\1/p' /tmp/status)
+	[ -n "$n" ] || { cat /tmp/status; echo "status shows no \"reconnects N\""; return 1; }
 	echo "$n"
 }
 
