@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -381,14 +382,17 @@ static const struct plat_ops sim_ops = {
 	.close = sim_close,
 };
 
+/* A memfd of size bytes, sealed at that size: the simulator maps it and
+ * refuses one that could shrink under its mapping. */
 static void *map_memfd(const char *name, size_t size, int *fd)
 {
 	void *p;
 
-	*fd = memfd_create(name, MFD_CLOEXEC);
+	*fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (*fd < 0)
 		return NULL;
-	if (ftruncate(*fd, (off_t)size) < 0)
+	if (ftruncate(*fd, (off_t)size) < 0 ||
+	    fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		return NULL;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
 	return p == MAP_FAILED ? NULL : p;
