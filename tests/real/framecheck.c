@@ -36,8 +36,9 @@
 
 #define ETH_IP_UDP_OVERHEAD (14 + 20 + 8)
 #define HDR 8 /* magic(2) size(2) seq(4) */
-#define TRIES 3
-#define WAIT_MS 1000
+#define TRIES 5
+#define WAIT_MS 1000     /* the first try's wait; each next one doubles it... */
+#define WAIT_MAX_MS 4000 /* ...up to this: 15 s in all before a size is lost */
 
 static void fill(uint8_t *buf, unsigned size, uint32_t seq)
 {
@@ -83,7 +84,9 @@ static int do_echo(int port)
 /*
  * Sizes go in batches of WINDOW datagrams in flight (one at a time would
  * take a round trip each, slow under emulation); a size whose echo does not
- * come within WAIT_MS is sent again, up to TRIES times in all.
+ * come within the try's wait is sent again, up to TRIES times in all.  Every
+ * try of a size carries the same sequence number, so an echo that comes late
+ * (an emulated guest on a busy host can stall for seconds) still counts.
  */
 #define WINDOW 32
 
@@ -123,7 +126,11 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 			pr[i].size = base + i;
 			pr[i].state = 0;
 		}
-		for (int t = 0; t < TRIES && waiting; t++) {
+		for (unsigned i = 0; i < n; i++) {
+			pr[i].seq = ++seq;
+			fill(pr[i].out, pr[i].size, pr[i].seq);
+		}
+		for (int t = 0, wait_ms = WAIT_MS; t < TRIES && waiting; t++) {
 			double deadline;
 
 			for (unsigned i = 0; i < n; i++) {
@@ -131,12 +138,11 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 					continue;
 				if (t)
 					retried++;
-				pr[i].seq = ++seq;
-				fill(pr[i].out, pr[i].size, pr[i].seq);
 				if (send(s, pr[i].out, pr[i].size, 0) != (ssize_t)pr[i].size && reported++ < 5)
 					fprintf(stderr, "framecheck: send %u bytes: %s\n", pr[i].size, strerror(errno));
 			}
-			deadline = now() + WAIT_MS / 1000.0;
+			deadline = now() + wait_ms / 1000.0;
+			wait_ms = wait_ms * 2 > WAIT_MAX_MS ? WAIT_MAX_MS : wait_ms * 2;
 			while (waiting) {
 				struct pollfd p = { .fd = s, .events = POLLIN };
 				int left = (int)((deadline - now()) * 1000);
@@ -154,7 +160,7 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 					if (pr[i].state == 0 && pr[i].seq == rseq)
 						q = &pr[i];
 				if (!q)
-					continue; /* a late echo of an earlier try */
+					continue; /* a second echo of a size already judged */
 				waiting--;
 				if (r == (ssize_t)q->size && memcmp(in, q->out, q->size) == 0) {
 					q->state = 1;
