@@ -78,6 +78,20 @@ netfront_down() {
 }
 
 # ---- xennet-xdp ---------------------------------------------------------------
+# xennet_pids [keeper]: the pids of the running xennet-xdp instances, or
+# with "keeper" those of `xennet-xdp evtchn-keeper` (it holds the event
+# channels bound before a restore: if it died, the kernel would close them
+# and hit BUG_ON in drivers/xen/evtchn.c, so recovery never kills it).
+xennet_pids() {
+	for p in $(pidof xennet-xdp); do
+		case "$1:$(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)" in
+		keeper:*evtchn-keeper*) echo "$p" ;;
+		keeper:* | *evtchn-keeper*) ;;
+		*) echo "$p" ;;
+		esac
+	done
+}
+
 # xennet_start ARGS...: `xennet-xdp up --vif 0 --ifname eth0 ARGS` in the
 # background (it runs in the foreground until stopped), its output straight
 # to the console, its exit status to $UP_RC when it ends (see up_exit).
@@ -132,7 +146,7 @@ xennet_connect() {
 # up_exit: wait (10 s at most) for the `up` started by xennet_start to end;
 # succeed only if it exited 0.
 up_exit() {
-	until_ok 10 "xennet-xdp up (pid $(pidof xennet-xdp)) still running" [ -s "$UP_RC" ] || return 1
+	until_ok 10 "xennet-xdp up (pid $(xennet_pids)) still running" [ -s "$UP_RC" ] || return 1
 	r=$(cat "$UP_RC")
 	[ "$r" = 0 ] || { echo "xennet-xdp up exited with status $r"; return 1; }
 	echo "xennet-xdp up exited with status 0"
@@ -175,11 +189,11 @@ xennet_refuse() {
 # by force (stop or kill xennet-xdp, bind the driver), so that the next
 # checks start from a working frontend.  Not a check: it only recovers.
 kernel_reclaim() {
-	if pidof xennet-xdp >/dev/null; then
+	if [ -n "$(xennet_pids)" ]; then
 		xn down --ifname "$IFNAME"
 		sleep 1
 		# shellcheck disable=SC2046 # every pid
-		pidof xennet-xdp >/dev/null && kill -9 $(pidof xennet-xdp) && sleep 1 && xn down --ifname "$IFNAME"
+		[ -n "$(xennet_pids)" ] && kill -9 $(xennet_pids) && sleep 1 && xn down --ifname "$IFNAME"
 	fi
 	kernel_bound || echo vif-0 >/sys/bus/xen/drivers/vif/bind
 	until_ok 30 "no eth0 from xen-netfront" kernel_if && addr_up
@@ -188,11 +202,11 @@ kernel_reclaim() {
 # xennet_restart [--takeover]: after a failed check, a fresh instance (stop
 # or kill the old one first).  Not a check: it only recovers.
 xennet_restart() {
-	if pidof xennet-xdp >/dev/null; then
+	if [ -n "$(xennet_pids)" ]; then
 		xn down --ifname "$IFNAME"
 		sleep 1
 		# shellcheck disable=SC2046 # every pid
-		pidof xennet-xdp >/dev/null && kill -9 $(pidof xennet-xdp) && sleep 1
+		[ -n "$(xennet_pids)" ] && kill -9 $(xennet_pids) && sleep 1
 	fi
 	xn down --ifname "$IFNAME"
 	xennet_connect "$@"
@@ -216,6 +230,21 @@ xennet_reconnects() {
 	n=$(sed -n 's/.*[ ,]reconnects \([0-9][0-9]*\).*/\1/p' /tmp/status)
 	[ -n "$n" ] || { cat /tmp/status; echo "status shows no \"reconnects N\""; return 1; }
 	echo "$n"
+}
+
+# keeper_holds: an `xennet-xdp evtchn-keeper` runs and holds event-channel
+# handles (those bound before a restore, which xennet-xdp must never close).
+keeper_holds() {
+	k=$(xennet_pids keeper | tr '\n' ' ')
+	[ -n "$k" ] || { echo "no xennet-xdp evtchn-keeper running"; return 1; }
+	for p in $k; do
+		n=0
+		for f in "/proc/$p/fd"/*; do
+			[ "$(readlink "$f")" = /dev/xen/evtchn ] && n=$((n + 1))
+		done
+		echo "evtchn-keeper pid $p holds $n /dev/xen/evtchn handle(s)"
+		[ "$n" -gt 0 ] || return 1
+	done
 }
 
 # xennet_followed BACKEND [RECONNECTS]: `status` names BACKEND (the current
@@ -319,7 +348,10 @@ hog() {
 # xennet_cpu SECONDS: CPU time xennet-xdp (all its threads) used while
 # SECONDS went by, as "TICKS of WALLTICKS" (clock ticks, 100 per second).
 xennet_cpu() {
-	p=$(pidof xennet-xdp) || { echo "no xennet-xdp running"; return 1; }
+	p=$(xennet_pids | tr '\n' ' ')
+	p=${p% }
+	[ -n "$p" ] || { echo "no xennet-xdp running"; return 1; }
+	[ "$p" = "${p%% *}" ] || { echo "more than one xennet-xdp running: $p"; return 1; }
 	a=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
 	t0=$(awk '{ print int($1 * 100) }' /proc/uptime)
 	sleep "$1"
@@ -338,7 +370,7 @@ diag() {
 	echo "vif-0 driver: $(readlink "$VIF/driver" || echo none)"
 	ps | grep -v ' \['
 	for p in $(pidof xennet-xdp); do
-		echo "xennet-xdp pid $p: $(grep State /proc/$p/status)"
+		echo "xennet-xdp pid $p ($(tr '\0' ' ' <"/proc/$p/cmdline")): $(grep State /proc/$p/status)"
 		for t in /proc/$p/task/*; do
 			echo "  thread ${t##*/} $(cat $t/comm) wchan=$(cat $t/wchan 2>/dev/null) $(grep State $t/status)"
 		done
@@ -346,7 +378,7 @@ diag() {
 	for f in /run/xennet/*.state; do
 		[ -e "$f" ] && echo "$f:" && cat "$f"
 	done
-	[ -x "$XENNET" ] && pidof xennet-xdp >/dev/null && xn stats "$IFNAME"
+	[ -x "$XENNET" ] && [ -n "$(xennet_pids)" ] && xn stats "$IFNAME"
 	dmesg | tail -n 30
 	echo "---- end of domU diagnostics"
 }
