@@ -301,16 +301,46 @@ traffic() {
 # ---- the frontends -------------------------------------------------------------
 # takeover NAME: xennet-xdp takes vif-0 over from the kernel's driver and
 # connects (its status says Connected, both ends' states are 4).
+# Then NAME-no-leftovers: every key in the frontend's directory was written
+# by xennet-xdp during the takeover (see no_leftovers).
 takeover() {
 	SIDE=xennet
 	step "takeover ($1)"
 	WHY=
+	xsw_mark
 	if in_domu 120 "xennet_connect --takeover" && both_connected 30; then
 		pass "$1"
+		check "$1-no-leftovers" no_leftovers
 		return 0
 	fi
 	fail "$1" "$WHY"
 	return 1
+}
+# xsw_mark: remember where the timeline of vif writes (/tmp/xsw.log, the
+# XSW lines) is now.
+xsw_mark() { XSW0=$(wc -l </tmp/xsw.log); }
+# no_leftovers: every key of the frontend's directory but the toolstack's
+# (backend, backend-id, handle, mac) was written since xsw_mark, so none of
+# them is a leftover of the kernel's netfront (its multi-queue-num-queues,
+# queue-N/, feature-sg, feature-gso-*, xdp-headroom...) that the backend
+# would negotiate from; WHY names each leftover with its value.
+no_leftovers() {
+	# the watch events trail the store: wait for our frontend's Connected
+	end=$(($(secs) + 15))
+	until tail -n +$((XSW0 + 1)) /tmp/xsw.log | grep -q "^XSW [0-9.]* $FE/state = 4\$"; do
+		[ "$(secs)" -gt "$end" ] && break
+		sleep 0.2
+	done
+	tail -n +$((XSW0 + 1)) /tmp/xsw.log | awk -v fe="$FE/" '$4 == "=" && $5 != "(gone)" &&
+		index($3, fe) == 1 { print substr($3, length(fe) + 1) }' | sort -u >/tmp/written
+	left=
+	for k in $(fe_keys); do
+		case $k in backend | backend-id | handle | mac) continue ;; esac
+		grep -qx "$k" /tmp/written || grep -q "^$k/" /tmp/written || left="$left $k=$(xsr "$FE/$k")"
+	done
+	echo "dom0: frontend keys written during the takeover: $(tr '\n' ' ' </tmp/written)"
+	WHY="keys a previous frontend left, not written by xennet-xdp:$left"
+	[ -z "$left" ]
 }
 # handback NAME: `down --handback`; up exits 0, the kernel's driver binds
 # vif-0 again and connects.
@@ -708,7 +738,8 @@ echo "dom0: checks for mode $MODE, TCP transfers of $MB MiB, $ROUNDS round(s) pe
 
 # A timeline of every write to a vif key, from a watch on /local/domain:
 # "XSW SECONDS PATH = VALUE" (xswatch reads each key right after its event).
-xswatch /vif /local/domain &
+# (also kept in /tmp/xsw.log for no_leftovers)
+xswatch /vif /local/domain | tee /tmp/xsw.log &
 
 # The domU's console, as xenconsoled logs it (guest-NAME.log: a migrated
 # domain starts as domu--incoming), each line prefixed "domU| ".
@@ -800,6 +831,7 @@ if [ "$MODE" = both ]; then
 		dump_xs "after the takeover: xennet-xdp"
 		if domu 30 xennet_inspect && case $OUT in *ok) true ;; *) false ;; esac; then
 			pass list-and-status
+			echo "dom0: xennet-xdp list and status: $(one_line "$OUT")"
 		else
 			fail list-and-status "$(one_line "$OUT")"
 		fi
@@ -832,6 +864,12 @@ if [ "$MODE" = both ]; then
 	if takeover takeover-again; then
 		disruptive
 		give_back handback-at-end
+		# xennet-xdp went through a restore: as it exited it gave the event
+		# channels bound before the suspend to an evtchn-keeper, which must
+		# still hold them (were they closed, evtchn.c's BUG_ON would fire)
+		WHY=
+		check keeper-holds-old-channels in_domu 20 keeper_holds
+		echo "dom0: $(one_line "$OUT")"
 	else
 		fail disruptive "not run: xennet-xdp did not take the vif over"
 	fi
