@@ -320,7 +320,8 @@ takeover() {
 # XSW lines) is now.
 xsw_mark() { XSW0=$(wc -l </tmp/xsw.log); }
 # no_leftovers: every key of the frontend's directory but the toolstack's
-# (backend, backend-id, handle, mac) was written since xsw_mark, so none of
+# (libxl writes backend, backend-id, handle, mac, mtu and trusted for the
+# frontend to read) was written since xsw_mark, so none of
 # them is a leftover of the kernel's netfront (its multi-queue-num-queues,
 # queue-N/, feature-sg, feature-gso-*, xdp-headroom...) that the backend
 # would negotiate from; WHY names each leftover with its value.
@@ -335,7 +336,7 @@ no_leftovers() {
 		index($3, fe) == 1 { print substr($3, length(fe) + 1) }' | sort -u >/tmp/written
 	left=
 	for k in $(fe_keys); do
-		case $k in backend | backend-id | handle | mac) continue ;; esac
+		case $k in backend | backend-id | handle | mac | mtu | trusted) continue ;; esac
 		grep -qx "$k" /tmp/written || grep -q "^$k/" /tmp/written || left="$left $k=$(xsr "$FE/$k")"
 	done
 	echo "dom0: frontend keys written during the takeover: $(tr '\n' ' ' </tmp/written)"
