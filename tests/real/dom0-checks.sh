@@ -416,7 +416,9 @@ filter_counts() {
 filters() {
 	f0=$failed
 	step "filters"
-	if domu 60 filter_chain_up && printf '%s' "$OUT" | grep -q 'xdp_dispatcher' &&
+	# (each attach verifies and loads BPF programs: slow under emulation, more
+	# so on a busy host; 60 s was once not enough)
+	if domu 180 filter_chain_up && printf '%s' "$OUT" | grep -q 'xdp_dispatcher' &&
 		printf '%s' "$OUT" | grep -q 'order 10 xennet_port_deny.*order 20 xennet_prefix.*order 30 xdpfilt_alw_all'; then
 		pass filters-dispatcher-order
 	else
@@ -463,13 +465,13 @@ filters() {
 			fail filters-prefix-denies "ping failed, but the prefix filter dropped nothing"
 		fi
 	fi
-	if domu 20 "xn filter detach \$IFNAME --prog xennet_prefix" &&
+	if domu 60 "xn filter detach \$IFNAME --prog xennet_prefix" &&
 		ping -c 2 -W 3 $DOMU_IP >/dev/null 2>&1; then
 		pass filters-detach-restores
 	else
 		fail filters-detach-restores "$(one_line "$OUT")"
 	fi
-	if domu 20 "xn filter detach \$IFNAME --all && xdp-loader status \$IFNAME" &&
+	if domu 60 "xn filter detach \$IFNAME --all && xdp-loader status \$IFNAME" &&
 		printf '%s' "$OUT" | grep -q 'detached xdpfilt_alw_all' &&
 		printf '%s' "$OUT" | grep -q 'No XDP program loaded'; then
 		pass filters-detach-all
