@@ -28,10 +28,12 @@ agent() {
 		}
 		t=${c%% *}
 		c=${c#* }
-		echo "domU# $c"
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		echo "domU# [$t0] $c"
 		timeout -s KILL "$t" sh -c ". /tests/domu-checks.sh; $c" </dev/null >"/tmp/out.$n" 2>&1
 		rc=$?
 		cat "/tmp/out.$n"
+		echo "domU# status $rc after $(echo "$t0 $(cut -d' ' -f1 /proc/uptime)" | awk '{ print $2 - $1 }') s"
 		xenstore-write "data/out$n" "$(tail -c 1000 "/tmp/out.$n")"
 		xenstore-write "data/rc$n" "$rc"
 		n=$((n + 1))
