@@ -148,6 +148,8 @@ awk '
 			printf "%-22s %-26s %-26s %s\n", m, ks, xs, ratio
 		}
 	}' "$log"
+# what xennet-xdp ran with, and what it negotiated with the backend
+grep -a '^INFO ' "$log"
 echo "wall time: $wall s for the boot and its checks, $((SECONDS - START)) s in all"
 echo "real tier: mode $MODE in $((SECONDS - START)) s; $nfail failure(s)"
 [ "$nfail" = 0 ]

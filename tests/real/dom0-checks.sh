@@ -11,7 +11,8 @@
 # vifD.0 addressed 198.18.0.1/24 by the hotplug script; the domU's eth0 has
 # 198.18.0.2/24), drives it through its xenstore agent (domu-init.sh) and
 # prints one line per check:  PASS SIDE:NAME  or  FAIL SIDE:NAME WHY, with
-# SIDE boot, kernel or xennet; RATE SIDE:METRIC#ROUND lines (the rounds
+# SIDE boot, kernel or xennet; INFO lines (what xennet-xdp ran with and
+# negotiated); RATE SIDE:METRIC#ROUND lines (the rounds
 # alternate kernel, xennet, kernel, xennet, ... in this boot); XS lines
 # (xenstore dumps) and XSW lines (a timeline of vif keys).
 # Exits non-zero if any check failed.
@@ -835,6 +836,7 @@ if [ "$MODE" = both ]; then
 		if domu 30 xennet_inspect && case $OUT in *ok) true ;; *) false ;; esac; then
 			pass list-and-status
 			echo "dom0: xennet-xdp list and status: $(one_line "$OUT")"
+			domu 20 xennet_negotiated && echo "INFO xennet:negotiated $(last_line)"
 		else
 			fail list-and-status "$(one_line "$OUT")"
 		fi

@@ -98,6 +98,7 @@ xennet_pids() {
 xennet_start() {
 	[ -x "$XENNET" ] || { echo "$XENNET missing from the domU initramfs"; return 1; }
 	rm -f "$UP_RC"
+	echo "up --vif 0 --ifname $IFNAME $*" >/tmp/xennet-up.args
 	(
 		"$XENNET" up --vif 0 --ifname "$IFNAME" "$@" </dev/null >/dev/console 2>&1
 		echo $? >"$UP_RC"
@@ -230,6 +231,15 @@ xennet_reconnects() {
 	n=$(sed -n 's/.*[ ,]reconnects \([0-9][0-9]*\).*/\1/p' /tmp/status)
 	[ -n "$n" ] || { cat /tmp/status; echo "status shows no \"reconnects N\""; return 1; }
 	echo "$n"
+}
+
+# xennet_negotiated: one line: the command line of the running `up`, and
+# what its `status` says was negotiated (the features, event channel and
+# mode lines, whatever they hold).
+xennet_negotiated() {
+	xn status "$IFNAME" >/tmp/status || { cat /tmp/status; return 1; }
+	echo "$(cat /tmp/xennet-up.args); $(grep -E '^ +(features|event chan|mode|queue)' /tmp/status |
+		sed 's/^ *//; s/  */ /g' | tr '\n' ';' | sed 's/;/; /g')"
 }
 
 # keeper_holds: an `xennet-xdp evtchn-keeper` runs and holds event-channel
