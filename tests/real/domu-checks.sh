@@ -355,19 +355,28 @@ hog() {
 	echo "hog pid $!"
 }
 
-# xennet_cpu SECONDS: CPU time xennet-xdp (all its threads) used while
-# SECONDS went by, as "TICKS of WALLTICKS" (clock ticks, 100 per second).
-xennet_cpu() {
+# xennet_idle SECONDS: what each thread of the running xennet-xdp did while
+# SECONDS went by: "TID COMM TICKS SLEEPS" (CPU clock ticks, 100 a second;
+# voluntary context switches, each one a sleep), then "wall TICKS".
+xennet_idle() {
 	p=$(xennet_pids | tr '\n' ' ')
 	p=${p% }
 	[ -n "$p" ] || { echo "no xennet-xdp running"; return 1; }
 	[ "$p" = "${p%% *}" ] || { echo "more than one xennet-xdp running: $p"; return 1; }
-	a=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
+	idle_snap "$p" >/tmp/idle.a
 	t0=$(awk '{ print int($1 * 100) }' /proc/uptime)
 	sleep "$1"
-	b=$(awk '{ print $14 + $15 }' "/proc/$p/stat")
+	idle_snap "$p" >/tmp/idle.b
 	t1=$(awk '{ print int($1 * 100) }' /proc/uptime)
-	echo "$((b - a)) of $((t1 - t0))"
+	awk 'NR == FNR { c[$1] = $3; v[$1] = $4; next }
+		$1 in c { print $1, $2, $3 - c[$1], $4 - v[$1] }' /tmp/idle.a /tmp/idle.b
+	echo "wall $((t1 - t0))"
+}
+idle_snap() {
+	for t in "/proc/$1/task"/*; do
+		echo "${t##*/} $(tr ' ' _ <"$t/comm") $(awk '{ print $14 + $15 }' "$t/stat")" \
+			"$(awk '$1 == "voluntary_ctxt_switches:" { print $2 }' "$t/status")"
+	done
 }
 
 # diag: the domU's network and frontend state, for a failed check's log.
