@@ -37,7 +37,8 @@ inw ip addr add $WIRE_IP/24 dev wire0 && inw ip addr add $WIRE_IP6/64 dev wire0 
 # ---- 1. every key of up's table, nothing on the command line -------------
 keys=$("$XN" up --help | sed -n 's/^ *\(-[a-z], \)\{0,1\}--\([a-z-]*\).*/\2/p' | grep -vxE 'help|verbose|config')
 conf "$CONF" "# every key up --help lists" "vif = 0" "ifname = $IFN" "takeover = yes" "sim = $SOCK" \
-	"netns = $GUEST" "poll = busy" "timeout = 7" "umem-frames = 2048" "" \
+	"netns = $GUEST" "poll = busy" "timeout = 7" "umem-frames = 2048" "queues = 1" "no-offload = no" \
+	"zerocopy = no" "copy = yes" "trust-backend = no" "" \
 	"filter = $PORT_DENY priority 10" "rule = port add 7001/udp" "  rule=port add 7003  "
 missing=$(for k in $keys; do grep -q "^$k = " "$CONF" || echo "$k"; done)
 check "the file has every key of up --help ($(echo $keys)), none missing${missing:+: $missing}" \
@@ -51,13 +52,12 @@ wait_log "$T/notify" "READY=1" 15 || fail "READY=1"
 check "sd_notify: READY=1 from up itself (the main pid), the filter already on" \
 	eval 'grep -q "^$UP_PID READY=1" "$T/notify" && "$XN" filter list $IFN | grep -q " xennet_port_deny "'
 check "up --config alone: connected, busy poll (poll = busy)" \
-	grep -q "connected to backend domain 0, busy poll" "$T/up.log"
+	grep -q "connected to backend domain 0, [0-9]* queues\?, busy poll" "$T/up.log"
 check "status: vif 0, busy, the simulator's socket, the namespace (vif, poll, sim, netns)" eval \
 	'[ "$(status_val vif)/$(status_val poll)/$(status_val platform)/$(status_val sim_socket)/$(status_val netns)" = \
 	   "0/busy/sim/$SOCK/$GUEST" ]'
-check "umem-frames = 2048: the XSK's UMEM has 2048 frames" eval \
-	'ss --xdp -e -a 2>/dev/null | grep -q "umem:.*num_pages:2048\|umem:.*chunk_count:2048\|size:8388608"' ||
-	ss --xdp -e -a 2>&1 | head -5
+check "umem-frames = 2048, queues = 1 (one busy-polling thread leaves the other CPU to the guest), copy = yes: status says so" eval \
+	'[ "$(status_val umem_frames)/$(status_val queues)/$(status_val rx_mode)" = 2048/1/copy ]'
 check "the log says the config's filter and rules were set" \
 	grep -q "$CONF: 1 filter attached, 2 rules set" "$T/up.log"
 check "filter list: xennet_port_deny at priority 10" sh -c \
@@ -75,8 +75,8 @@ check "traffic obeys the config's rules (7001/udp, 7003 denied; 7002 passes)" \
 before=$(snapshot)
 kill -KILL "$UP_PID"; wait "$UP_PID" 2>/dev/null; UP_PID=
 check "kill -9: the filter's pins are left behind" [ -d "$PIN/xennet_port_deny" ]
-up_conf "$CONF"
-wait_log "$T/up.log" "connected to backend" 15 || fail "connect after kill -9"
+NOTIFY_SOCKET=$T/notify.sock up_conf "$CONF"
+wait_log "$T/notify" "^$UP_PID READY=1" 15 || fail "READY=1 after kill -9"
 after=$(snapshot)
 echo "# before: $(echo $before); after: $(echo $after)"
 check "after kill -9 and up --config: the same filters and rules" eval '[ -n "$before" ] && [ "$before" = "$after" ]'
@@ -85,7 +85,7 @@ guest_addrs || fail "guest addresses after the restart"
 d=$(udp $N 7001) a=$(udp $N 7002)
 check "after the restart, traffic obeys them (7001 got $d, 7002 got $a of $N)" eval '[ "$d" = 0 ] && [ "$a" = $N ]'
 kill -TERM "$UP_PID"
-wait_log "$T/notify" "STOPPING=1" 10 >/dev/null
+wait_log "$T/notify" "^$UP_PID STOPPING=1" 10 >/dev/null
 check "sd_notify: STOPPING=1 on SIGTERM" grep -q "^$UP_PID STOPPING=1" "$T/notify"
 wait "$UP_PID"; rc=$?; UP_PID=
 check "SIGTERM: exit 0 ($rc), nothing left" eval '[ "$rc" = 0 ] && no_leftovers'
@@ -212,7 +212,8 @@ up_conf "$T/ex1.conf" --sim "$SOCK" --ifname "$IFN" --netns "$GUEST"
 wait_log "$T/up.log" "connected to backend" 15 || fail "the example, uncommented"
 check "the example, uncommented ($(grep -c . "$T/ex1.conf") lines): its filter and rules" eval \
 	'[ "$("$XN" filter rule $IFN port list --json | jq -c "[.rules[] | \"\(.port)/\(.proto)\"]")" = \
-	   "[\"53/udp\",\"5353/tcp\",\"5353/udp\"]" ] && [ "$(status_val took_over)" = "" ]'
+	   "[\"53/udp\",\"5353/tcp\",\"5353/udp\"]" ] && [ "$(status_val took_over)" = null ] &&
+	 "$XN" filter list $IFN | grep -Eq "^ +10  xennet_port_deny "'
 stop_up || fail "stop the uncommented example"
 # every line of it, the other filters too, is accepted (exit 2 would be a mistake in it)
 sed -n '/^#[a-z-]* = /s/^#//p' "$T/example.conf" >"$T/ex.conf"
@@ -233,23 +234,26 @@ check "nothing left" no_leftovers
 #         /sys and the run directory, the unit's RuntimeDirectory=)
 caps=$(sed -n 's/^CapabilityBoundingSet=//p' systemd/xennet-xdp@.service.in | tr 'A-Z ' 'a-z,' | sed 's/cap_/+/g')
 mkdir -p "$XENNET_RUN_DIR"
-sandboxed() {
-	unshare --mount --propagation private sh -c '
+# "${sandboxed[@]}" COMMAND...: a command line, not a function, so that
+# "${sandboxed[@]}" up ... & gives up's own pid as $! (unshare without --fork,
+# sh and setpriv each exec the next; a function in the background would be a
+# bash subshell, the pid a SIGTERM would kill instead of up)
+sandboxed=(unshare --mount --propagation private sh -c '
 		run=$1 caps=$2; shift 2
 		mount --bind "$run" "$run" || exit 125
 		for m in $(awk "{ print \$2 }" /proc/self/mounts | grep -Ev "^/(proc|sys|dev)(/|\$)" | sort -u); do
 			[ "$m" = "$run" ] || mount -o remount,bind,ro "$m" 2>/dev/null
 		done
-		exec setpriv --bounding-set "-all,$caps" --no-new-privs -- "$@"' _ "$XENNET_RUN_DIR" "$caps" "$@"
-}
+		exec setpriv --bounding-set "-all,$caps" --no-new-privs -- "$@"' _ "$XENNET_RUN_DIR" "$caps")
 echo "# the unit's bounding set: $caps"
 check "the sandbox holds: / and $T read-only, the run directory writable, the bounding set cut" \
-	sandboxed sh -c "! touch $T/probe 2>/dev/null && ! touch /probe.\$\$ 2>/dev/null && touch $XENNET_RUN_DIR/probe &&
+	"${sandboxed[@]}" sh -c "! touch $T/probe 2>/dev/null && ! touch /probe.\$\$ 2>/dev/null && touch $XENNET_RUN_DIR/probe &&
 		rm $XENNET_RUN_DIR/probe && grep -q '^NoNewPrivs:.*1' /proc/self/status &&
 		[ \"\$(grep ^CapBnd: /proc/self/status | awk '{ print \$2 }')\" != \"\$(grep ^CapBnd: /proc/1/status | awk '{ print \$2 }')\" ]"
-sandboxed "$XN" up --config "$CONF" >"$T/up.log" 2>&1 &
+"${sandboxed[@]}" "$XN" up --config "$CONF" >"$T/up.log" 2>&1 &
 UP_PID=$!
 wait_log "$T/up.log" "connected to backend" 15 || fail "connect in the sandbox"
+check "in the sandbox: \$! ($UP_PID) is up itself, the pid status shows" [ "$(status_val pid)" = "$UP_PID" ]
 check "in the sandbox: the config's filter and rules set" grep -q "$CONF: 1 filter attached, 2 rules set" "$T/up.log"
 guest_addrs || fail "guest addresses in the sandbox"
 d=$(udp $N 7001) a=$(udp $N 7002)

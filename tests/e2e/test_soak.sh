@@ -14,19 +14,6 @@ stat_of() { "$XN" stats "$IFN" | awk -v k="$1" '$1 == k { print $2 }'; }
 fds() { ls "/proc/$UP_PID/fd" | wc -l; }
 rss_kb() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$UP_PID/status"; }
 pings() { inw ping -c 1 -w "$1" -W 1 $GUEST_IP >/dev/null 2>&1; }
-# packets the backend delivered minus those the frontend took (delivered,
-# dropped for want of room, refused), read when neither count moves: a
-# packet in flight between the two reads is counted by one side only
-fe_took() { echo $(( $(stat_of rx_packets) + $(stat_of rx_dropped) + $(stat_of rx_invalid) )); }
-be_minus_fe() {
-	local i a b c d
-	for i in $(seq 50); do
-		a=$(query rx-packets) b=$(fe_took); sleep 0.2
-		c=$(query rx-packets) d=$(fe_took)
-		[ "$a/$b" = "$c/$d" ] && { echo $((a - b)); return 0; }
-	done
-	echo "unsettled"
-}
 
 start_sim --tap wire0 || exit 1
 start_up --netns "$GUEST" --timeout 5

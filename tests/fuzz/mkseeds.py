@@ -35,11 +35,14 @@ for sel, val in [
 ]:
     put("xs_values", bytes([sel]) + val)
 
-# ---- fuzz_netif_ring: byte 0 the MTU (1500 68 4000), then steps: op % 12
-# (0 RX response, 1 RX producer, 2 poll, 3 refill, 4 TX put, 5 push, 6 TX
-# response, 7 TX producer, 8 gc, 9 final check, 10 event fields, 11 rewrite),
-# 0x80 = echo the request's id (0, 6) / refuse (2) / x64 (1), 0x40 = flags
-# or status follow
+# ---- fuzz_netif_ring: byte 0 the MTU (bits 0-1: 1500 68 4000 9000) and the
+# mode (4 sg, 8 csum, 16 gso4, 32 gso6, 64 split, 128 zero-copy), then steps:
+# op % 14 (0 RX response, 1 RX producer, 2 poll, 3 refill, 4 TX put, 5 push,
+# 6 TX response, 7 TX producer, 8 gc, 9 final check, 10 event fields,
+# 11 rewrite, 12 RX extra-info slot, 13 a chain of good RX slots),
+# 0x80 = echo the request's id (0, 6) / refuse (2) / x64 (1) / GSO (12),
+# 0x40 = flags or status follow (0, 6) / drop (2) / too many fragments (4)
+# / more extra slots (12), 0x20 = more_data (0) / GSO (4)
 def u16(v):
     return struct.pack("<H", v & 0xffff)
 
@@ -54,6 +57,19 @@ put("netif_ring", b"\x01" + b"\xc0" + u16(0) + u16(1) + u16(60) + b"\x02\x10" + 
     + b"\x09\x89")
 put("netif_ring", b"\0" + RX_OK(0, 60) + b"\x0b\x00\x00\x07" + b"\x02\x10" + b"\x00" + u16(300) + u16(0)
     + u16(60) + b"\x02\x10\x07\x05\x08\x10")
+CHAIN = lambda n, length, last_flags: b"\x0d" + bytes([n - 1]) + u16(length) + u16(last_flags)
+SG_ALL = 4 | 8 | 16 | 32
+# scatter-gather, jumbo: a 3-slot chain, a 20-slot one (too long), polled
+put("netif_ring", bytes([3 | SG_ALL]) + CHAIN(3, 3000, 0) + b"\x02\x10" + CHAIN(20, 100, 0) + b"\x02\x10\x03")
+# GSO: first slot with extra_info and more_data, the GSO slot, the rest
+put("netif_ring", bytes([3 | SG_ALL]) + b"\xc0" + u16(0) + u16(0x0009) + u16(4000) + b"\x8c" + u16(1448)
+    + b"\x01" + CHAIN(2, 4000, 0) + b"\x02\x10")
+# TX: several fragments, GSO, pushed and answered (OKAY, then NULL for the extra)
+put("netif_ring", bytes([SG_ALL]) + b"\xa4\x02\x00" + u16(3000) + u16(3000) + u16(2000) + u16(1448) + b"\x01"
+    + b"\x05" + b"\x86" * 3 + b"\xc6" + u16(0) + u16(0xffff) + b"\x08\x10")
+# zero-copy with split channels: RX and TX through UMEM frames
+put("netif_ring", bytes([128 | 64 | SG_ALL]) + b"\x03" + CHAIN(2, 1000, 0) + b"\x02\x10" + b"\x42\x10"
+    + b"\x04\x01\x00" + u16(60) + b"\x10" + b"\x05\x86\x08\x10\x03")
 
 # ---- fuzz_xs_store: op (% 8: write write read mkdir rm dir tx other), path byte
 # (depth = b & 3, + 1 if b & 4; then one byte per component), for writes a
