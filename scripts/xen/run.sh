@@ -28,6 +28,7 @@
 #   XENNET_BIN        the xennet-xdp binary for the both mode
 #   XEN_TCP_MB        MiB per TCP transfer (default 8)
 #   XEN_ROUNDS        measurement rounds per side (default 2)
+#   XEN_XENNET_OPTS   extra options for every `xennet-xdp up` (say --zerocopy)
 #   XEN_TIMEOUT       overall limit in seconds (default 1140: under the
 #                     timeout 1200 of tests/run.sh, so that a slow run still
 #                     prints its checks and says it timed out)

@@ -1,11 +1,12 @@
 #!/bin/sh
 # dom0 side of the real-Xen checks, run by dom0's /init as
-#     sh /tests/dom0-checks.sh MODE MB ROUNDS
+#     sh /tests/dom0-checks.sh MODE MB ROUNDS [XNOPTS]
 # MODE netfront: only the kernel's xen-netfront is checked (the baseline);
 # MODE both:     the kernel's xen-netfront and xennet-xdp, in this one boot,
 #                side by side: the domU boots with the kernel's driver bound
 #                to vif-0, xennet-xdp takes the vif over and gives it back.
-# MB: size in MiB of each TCP transfer; ROUNDS: measurement rounds per side.
+# MB: size in MiB of each TCP transfer; ROUNDS: measurement rounds per side;
+# XNOPTS: extra options for every `xennet-xdp up` (say --zerocopy).
 #
 # Creates one PV domU with one vif (backend: Linux xen-netback in this dom0,
 # vifD.0 addressed 198.18.0.1/24 by the hotplug script; the domU's eth0 has
@@ -19,6 +20,11 @@
 MODE=${1:-netfront}
 MB=${2:-8}
 ROUNDS=${3:-2}
+XNOPTS=${4:-}
+case $XNOPTS in *[!A-Za-z0-9=\ -]*)
+	echo "FAIL boot:xnopts xennet-xdp options \"$XNOPTS\": only letters, digits, -, = and spaces"
+	exit 1 ;;
+esac
 DOM0_IP=198.18.0.1
 DOMU_IP=198.18.0.2
 FRAME_PORT=7007
@@ -312,7 +318,7 @@ takeover() {
 	step "takeover ($1)"
 	WHY=
 	xsw_mark
-	if in_domu 120 "xennet_connect --takeover" && both_connected 30; then
+	if in_domu 120 "xennet_connect --takeover $XNOPTS" && both_connected 30; then
 		pass "$1"
 		check "$1-no-leftovers" no_leftovers
 		return 0
@@ -373,7 +379,7 @@ kernel_back() {
 recover() {
 	if [ "$SIDE" = xennet ]; then
 		echo "dom0: recovering: a fresh xennet-xdp instance"
-		domu 120 "xennet_restart" && both_connected 60 || echo "dom0: recovery failed: $(one_line "$OUT") $WHY"
+		domu 120 "xennet_restart $XNOPTS" && both_connected 60 || echo "dom0: recovery failed: $(one_line "$OUT") $WHY"
 	else
 		echo "dom0: recovering: the kernel's driver unbound and bound again"
 		domu 90 "netfront_down; netfront_up" && both_connected 60 || echo "dom0: recovery failed: $(one_line "$OUT") $WHY"
@@ -393,7 +399,7 @@ frontend_down() {
 frontend_up() {
 	case $SIDE in
 	kernel) in_domu 60 netfront_up ;;
-	xennet) in_domu 120 xennet_connect ;;
+	xennet) in_domu 120 "xennet_connect $XNOPTS" ;;
 	esac
 }
 
@@ -754,7 +760,7 @@ save_restore() {
 }
 
 # ---- the run -------------------------------------------------------------------
-echo "dom0: checks for mode $MODE, TCP transfers of $MB MiB, $ROUNDS round(s) per side"
+echo "dom0: checks for mode $MODE, TCP transfers of $MB MiB, $ROUNDS round(s) per side${XNOPTS:+, xennet-xdp up with $XNOPTS}"
 
 # A timeline of every write to a vif key, from a watch on /local/domain:
 # "XSW SECONDS PATH = VALUE" (xswatch reads each key right after its event).
