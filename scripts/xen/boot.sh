@@ -7,7 +7,7 @@ set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 MODE=$1 LOG=$2 TMO=${3:-300}
-MB=${XEN_TCP_MB:-8} ROUNDS=${XEN_ROUNDS:-2}
+MB=${XEN_TCP_MB:-4} ROUNDS=${XEN_ROUNDS:-2}
 
 # The hypervisor's command line: serial console, a fixed 1 GiB dom0 with two
 # vCPUs.  dom0's: console on hvc0 (Xen relays it to the serial port), quiet

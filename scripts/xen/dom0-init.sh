@@ -41,7 +41,7 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/c
 	echo "dom0: xenconsoled failed"
 echo "dom0: toolstack up at $(cut -d' ' -f1 /proc/uptime) s"
 
-sh /tests/dom0-checks.sh "${MODE:-netfront}" "${MB:-8}" "${ROUNDS:-2}" "$XNOPTS"
+sh /tests/dom0-checks.sh "${MODE:-netfront}" "${MB:-4}" "${ROUNDS:-2}" "$XNOPTS"
 rc=$?
 echo "XENTEST-END rc=$rc"
 sync

@@ -26,7 +26,8 @@
 # Environment:
 #   XEN_CACHE         downloads and images (default $REPO/.cache/xen)
 #   XENNET_BIN        the xennet-xdp binary for the both mode
-#   XEN_TCP_MB        MiB per TCP transfer (default 8)
+#   XEN_TCP_MB        MiB per TCP transfer (default 4: the tier must fit in
+#                     tests/run.sh's timeout; 8 or more for steadier rates)
 #   XEN_ROUNDS        measurement rounds per side (default 2)
 #   XEN_XENNET_OPTS   extra options for every `xennet-xdp up` (say --zerocopy)
 #   XEN_TIMEOUT       overall limit in seconds (default 1140: under the

@@ -18,7 +18,7 @@
 # (xenstore dumps) and XSW lines (a timeline of vif keys).
 # Exits non-zero if any check failed.
 MODE=${1:-netfront}
-MB=${2:-8}
+MB=${2:-4}
 ROUNDS=${3:-2}
 XNOPTS=${4:-}
 case $XNOPTS in *[!A-Za-z0-9=\ -]*)
