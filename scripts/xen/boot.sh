@@ -1,19 +1,21 @@
 #!/bin/bash
 # boot.sh MODE LOG [TIMEOUT]: boot Xen + dom0 under QEMU (TCG, no KVM) once,
-# dom0 running the checks of MODE (netfront|xennet); the serial console goes
+# dom0 running the checks of MODE (netfront|both); the serial console goes
 # to LOG.  Returns when dom0 prints "XENTEST-END rc=N" (exit status N), or
 # fails after TIMEOUT seconds (default 300).  Images come from mkinitrd.sh.
 set -u
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
 MODE=$1 LOG=$2 TMO=${3:-300}
-MB=${XEN_TCP_MB:-20}
+MB=${XEN_TCP_MB:-4} ROUNDS=${XEN_ROUNDS:-2}
 
 # The hypervisor's command line: serial console, a fixed 1 GiB dom0 with two
 # vCPUs.  dom0's: console on hvc0 (Xen relays it to the serial port), quiet
 # kernel (its messages would interleave with the check lines), the mode.
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=warning guest_loglvl=warning"
-DOM0_ARGS="console=hvc0 earlyprintk=xen loglevel=4 xentest.mode=$MODE xentest.mb=$MB"
+DOM0_ARGS="console=hvc0 earlyprintk=xen loglevel=4 xentest.mode=$MODE xentest.mb=$MB xentest.rounds=$ROUNDS"
+# xennet-xdp's extra up options, commas for spaces on the command line
+[ -n "${XEN_XENNET_OPTS:-}" ] && DOM0_ARGS="$DOM0_ARGS xentest.xnopts=$(echo "$XEN_XENNET_OPTS" | tr ' ' ,)"
 # The CPU: QEMU's "max" without XSAVE.  With XSAVE (and so AVX) offered,
 # user processes in dom0 and the domU crash now and then (SIGSEGV, "malloc():
 # invalid size") once two domains share the CPUs, and sometimes every later

@@ -4,7 +4,9 @@
 # runs /tests/dom0-checks.sh MODE, which creates the domU and prints the
 # PASS/FAIL lines, and powers the machine off.  Everything printed here goes
 # to hvc0 -> Xen's serial console -> QEMU's stdout, which the host parses.
-# MODE comes from the kernel command line: xentest.mode=netfront|xennet.
+# MODE, MB and ROUNDS come from the kernel command line:
+# xentest.mode=netfront|both xentest.mb=N xentest.rounds=N, and
+# xentest.xnopts=OPT,OPT... (xennet-xdp's extra up options).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 export HOME=/root
 
@@ -21,6 +23,8 @@ echo "dom0: /init at $(cut -d' ' -f1 /proc/uptime) s"
 arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 MODE=$(arg xentest.mode)
 MB=$(arg xentest.mb)
+ROUNDS=$(arg xentest.rounds)
+XNOPTS=$(arg xentest.xnopts | tr , ' ')
 
 # Kernel modules, in dependency order (see mkinitrd.sh).
 while read -r m opts; do
@@ -37,7 +41,7 @@ xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/c
 	echo "dom0: xenconsoled failed"
 echo "dom0: toolstack up at $(cut -d' ' -f1 /proc/uptime) s"
 
-sh /tests/dom0-checks.sh "${MODE:-netfront}" "${MB:-20}"
+sh /tests/dom0-checks.sh "${MODE:-netfront}" "${MB:-4}" "${ROUNDS:-2}" "$XNOPTS"
 rc=$?
 echo "XENTEST-END rc=$rc"
 sync

@@ -1,8 +1,10 @@
 #!/bin/sh
 # /init of the domU initramfs (a PV guest of the dom0 above).
-# Loads the Xen device modules (not xen-netfront: the checks decide which
-# frontend to bring up), mounts what xennet-xdp needs (/run, bpffs, xenfs),
-# then hands PID 1 to busybox init (which reaps orphans: `xennet-xdp down`
+# Boots as every PV guest does: loads the Xen device modules, xen-netfront
+# among them, which binds vif-0; gives its eth0 the address 198.18.0.2/24
+# (xennet-xdp takes the vif over from the kernel's driver later, and gives
+# it back).  Mounts what xennet-xdp needs (/run, bpffs, xenfs), then hands
+# PID 1 to busybox init (which reaps orphans: `xennet-xdp down`
 # waits for its daemon's pid to vanish) with one job: `/init agent`, an agent
 # that executes commands dom0 writes into this domain's xenstore directory.
 # Control goes through xenstore, not the network, so it survives the
@@ -26,10 +28,12 @@ agent() {
 		}
 		t=${c%% *}
 		c=${c#* }
-		echo "domU# $c"
+		t0=$(cut -d' ' -f1 /proc/uptime)
+		echo "domU# [$t0] $c"
 		timeout -s KILL "$t" sh -c ". /tests/domu-checks.sh; $c" </dev/null >"/tmp/out.$n" 2>&1
 		rc=$?
 		cat "/tmp/out.$n"
+		echo "domU# status $rc after $(echo "$t0 $(cut -d' ' -f1 /proc/uptime)" | awk '{ print $2 - $1 }') s"
 		xenstore-write "data/out$n" "$(tail -c 1000 "/tmp/out.$n")"
 		xenstore-write "data/rc$n" "$rc"
 		n=$((n + 1))
@@ -60,5 +64,9 @@ ulimit -l unlimited
 
 echo "domU: up at $(cut -d' ' -f1 /proc/uptime) s, domid $(xenstore-read domid)"
 echo "domU: /dev/xen: $(ls /dev/xen | tr '\n' ' ')"
+# shellcheck source=tests/real/domu-checks.sh
+. /tests/domu-checks.sh
+boot_netfront || echo "domU: eth0 from xen-netfront is not up"
+echo "domU: eth0 up at $(cut -d' ' -f1 /proc/uptime) s"
 echo '::once:/init agent' >/etc/inittab
 exec /bin/init

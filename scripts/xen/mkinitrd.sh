@@ -71,6 +71,17 @@ add_bin() {
 	add_libs "$1" "$2" "${4:-}"
 }
 
+# add_libgcc TREE: glibc dlopen()s libgcc_s.so.1 for pthread_cancel (and
+# libxenstore cancels its reader thread in xs_close), so every program using
+# libxenstore aborts on exit with "libgcc_s.so.1 must be installed for
+# pthread_cancel to work" (status 134) without it; ldd cannot see a dlopen.
+add_libgcc() {
+	local lib
+	lib=$(ldconfig -p | sed -n 's/.*libgcc_s.so.1 (libc6,x86-64) => //p' | head -n1)
+	[ -n "$lib" ] || die "libgcc_s.so.1 not found on the host"
+	mkdir -p "$1/lib/x86_64-linux-gnu" && cp -L "$lib" "$1/lib/x86_64-linux-gnu/libgcc_s.so.1"
+}
+
 # module_file NAME: the .ko.xz of module NAME (xen-netfront, xenfs, ...).
 module_file() {
 	find "$MODDIR" -name "$1.ko.xz" | head -n1
@@ -133,10 +144,10 @@ ${CC:-gcc} -O2 -Wall -Wextra -Werror -o "$XSWATCH" "$XEN_TESTS/xswatch.c" \
 # several queues of 256 TX + 256 RX buffers: allow 8192.
 T=$STAGE/domu
 new_tree "$T"
-add_modules "$T" "xen-evtchn xen-gntalloc:limit=8192 xen-gntdev xen-privcmd xenfs veth"
-# xen-netfront is there to be insmod'ed by the netfront checks, not at boot.
-xz -dc "$(module_file xen-netfront)" >"$T/lib/modules/xen-netfront.ko"
+# xen-netfront is loaded at boot, as on every PV guest: it binds vif-0.
+add_modules "$T" "xen-evtchn xen-gntalloc:limit=8192 xen-gntdev xen-privcmd xenfs veth xen-netfront"
 for c in $XS_CLIENTS; do add_bin "$T" "$ROOT_DIR/usr/bin/$c" "/usr/bin/$c"; done
+add_libgcc "$T"
 cp "$FRAMECHECK" "$T/usr/bin/framecheck"
 cp "$XEN_SCRIPTS/domu-init.sh" "$T/init"
 cp "$XEN_TESTS/domu-checks.sh" "$T/tests/domu-checks.sh"
@@ -167,14 +178,13 @@ cpio_gz "$T" "$IMG_DIR/domu.gz"
 T=$STAGE/dom0
 new_tree "$T"
 add_modules "$T" "xen-evtchn xen-gntalloc xen-gntdev xen-privcmd xenfs xen-netback"
-for b in xl xenstored xenconsoled xen-init-dom0; do
+# libxl-save-helper: what `xl save`, `xl restore` and `xl migrate` run to
+# move the domain's memory.
+for b in xl xenstored xenconsoled xen-init-dom0 libxl-save-helper; do
 	add_bin "$T" "$ROOT_DIR$XEN_LIBEXEC/bin/$b" "$XEN_LIBEXEC/bin/$b"
 done
 for c in $XS_CLIENTS; do add_bin "$T" "$ROOT_DIR/usr/bin/$c" "/usr/bin/$c"; done
-# xl dlopen()s libgcc_s (for pthread_cancel); ldd cannot see that.
-LIBGCC=$(ldconfig -p | sed -n 's/.*libgcc_s.so.1 (libc6,x86-64) => //p' | head -n1)
-[ -n "$LIBGCC" ] || die "libgcc_s.so.1 not found on the host"
-mkdir -p "$T/lib/x86_64-linux-gnu" && cp -L "$LIBGCC" "$T/lib/x86_64-linux-gnu/libgcc_s.so.1"
+add_libgcc "$T"
 mkdir -p "$T/etc/xen/scripts" "$T/var/lib/xen" "$T/var/lib/xenstored" "$T/var/log/xen" "$T/guest"
 cat >"$T/etc/xen/xl.conf" <<'EOF'
 # dom0 has a fixed 1 GiB (dom0_mem=1024M,max:1024M): never balloon it.

@@ -12,10 +12,15 @@
  *       The don't-fragment bit is set, so each datagram is one frame.
  *       WINDOW sizes are in flight at a time; a lost one is resent.
  *       Prints a summary line; exits 0 only if every size came back intact.
+ *   framecheck flood ADDR PORT SECONDS
+ *       Sends 1472-byte UDP datagrams (1514-byte frames, don't-fragment) to
+ *       ADDR:PORT as fast as the socket takes them for SECONDS, in batches
+ *       of sendmmsg(); prints how many went out.  Exits 0 if any did.
  *
  * Built statically by scripts/xen/mkinitrd.sh and run inside the real-Xen
  * guests (the payload is checked, which busybox ping does not do).
  */
+#define _GNU_SOURCE /* sendmmsg */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -25,13 +30,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #define ETH_IP_UDP_OVERHEAD (14 + 20 + 8)
 #define HDR 8 /* magic(2) size(2) seq(4) */
-#define TRIES 3
-#define WAIT_MS 1000
+#define TRIES 5
+#define WAIT_MS 1000     /* the first try's wait; each next one doubles it... */
+#define WAIT_MAX_MS 4000 /* ...up to this: 15 s in all before a size is lost */
 
 static void fill(uint8_t *buf, unsigned size, uint32_t seq)
 {
@@ -77,7 +84,9 @@ static int do_echo(int port)
 /*
  * Sizes go in batches of WINDOW datagrams in flight (one at a time would
  * take a round trip each, slow under emulation); a size whose echo does not
- * come within WAIT_MS is sent again, up to TRIES times in all.
+ * come within the try's wait is sent again, up to TRIES times in all.  Every
+ * try of a size carries the same sequence number, so an echo that comes late
+ * (an emulated guest on a busy host can stall for seconds) still counts.
  */
 #define WINDOW 32
 
@@ -117,7 +126,11 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 			pr[i].size = base + i;
 			pr[i].state = 0;
 		}
-		for (int t = 0; t < TRIES && waiting; t++) {
+		for (unsigned i = 0; i < n; i++) {
+			pr[i].seq = ++seq;
+			fill(pr[i].out, pr[i].size, pr[i].seq);
+		}
+		for (int t = 0, wait_ms = WAIT_MS; t < TRIES && waiting; t++) {
 			double deadline;
 
 			for (unsigned i = 0; i < n; i++) {
@@ -125,12 +138,11 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 					continue;
 				if (t)
 					retried++;
-				pr[i].seq = ++seq;
-				fill(pr[i].out, pr[i].size, pr[i].seq);
 				if (send(s, pr[i].out, pr[i].size, 0) != (ssize_t)pr[i].size && reported++ < 5)
 					fprintf(stderr, "framecheck: send %u bytes: %s\n", pr[i].size, strerror(errno));
 			}
-			deadline = now() + WAIT_MS / 1000.0;
+			deadline = now() + wait_ms / 1000.0;
+			wait_ms = wait_ms * 2 > WAIT_MAX_MS ? WAIT_MAX_MS : wait_ms * 2;
 			while (waiting) {
 				struct pollfd p = { .fd = s, .events = POLLIN };
 				int left = (int)((deadline - now()) * 1000);
@@ -148,7 +160,7 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 					if (pr[i].state == 0 && pr[i].seq == rseq)
 						q = &pr[i];
 				if (!q)
-					continue; /* a late echo of an earlier try */
+					continue; /* a second echo of a size already judged */
 				waiting--;
 				if (r == (ssize_t)q->size && memcmp(in, q->out, q->size) == 0) {
 					q->state = 1;
@@ -192,6 +204,53 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 	return ok == max - min + 1 ? 0 : 1;
 }
 
+#define FLOOD_BATCH 64
+
+static int do_flood(const char *addr, int port, double secs)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+	static uint8_t payload[1472];
+	struct mmsghdr msg[FLOOD_BATCH];
+	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
+	unsigned long long sent = 0, errors = 0;
+	int pmtu = IP_PMTUDISC_DO;
+	double t0 = now(), t;
+	int s;
+
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || secs <= 0) {
+		fprintf(stderr, "framecheck: bad arguments\n");
+		return 2;
+	}
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0) {
+		perror("framecheck: socket");
+		return 2;
+	}
+	setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	/* not connected: ICMP port unreachable from the target must not turn
+	 * into ECONNREFUSED on the next send */
+	memset(msg, 0, sizeof(msg));
+	for (int i = 0; i < FLOOD_BATCH; i++) {
+		msg[i].msg_hdr.msg_name = &a;
+		msg[i].msg_hdr.msg_namelen = sizeof(a);
+		msg[i].msg_hdr.msg_iov = &iov;
+		msg[i].msg_hdr.msg_iovlen = 1;
+	}
+	memset(payload, 0xa5, sizeof(payload));
+	do {
+		int n = sendmmsg(s, msg, FLOOD_BATCH, 0);
+
+		if (n > 0)
+			sent += n;
+		else
+			errors++;
+		t = now();
+	} while (t - t0 < secs);
+	printf("framecheck: flood to %s:%d: %llu datagrams of %zu bytes in %.2f s (%.0f/s), %llu failed sends\n",
+	       addr, port, sent, sizeof(payload), t - t0, sent / (t - t0), errors);
+	return sent ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -200,6 +259,9 @@ int main(int argc, char **argv)
 	if ((argc == 4 || argc == 6) && strcmp(argv[1], "send") == 0)
 		return do_send(argv[2], atoi(argv[3]), argc == 6 ? (unsigned)atoi(argv[4]) : 18,
 			       argc == 6 ? (unsigned)atoi(argv[5]) : 1472);
-	fprintf(stderr, "usage: framecheck echo PORT | framecheck send ADDR PORT [MIN MAX]\n");
+	if (argc == 5 && strcmp(argv[1], "flood") == 0)
+		return do_flood(argv[2], atoi(argv[3]), atof(argv[4]));
+	fprintf(stderr, "usage: framecheck echo PORT | framecheck send ADDR PORT [MIN MAX] |"
+			" framecheck flood ADDR PORT SECONDS\n");
 	return 2;
 }
