@@ -70,6 +70,8 @@ static void usage(FILE *f)
 "  --hostile-every N    ...every Nth one (default 10)\n"
 "  --fail-commits N     fail the next N transaction commits with EAGAIN\n"
 "  --gen-size N         no wire: fill every RX buffer with an N-byte UDP frame (load generator)\n"
+"  --gen-dst MAC,IP,PORT  the generator's frames to this MAC, IPv4 address and UDP port\n"
+"                       (default: another host's MAC, dropped by the guest's stack)\n"
 "  --stale-frontend     start with the keys an unbound kernel netfront leaves\n"
 "  --verbose            log every XenStore access\n"
 "SIGUSR1 makes the backend go away and come back (Closing, Closed, InitWait).\n"
@@ -495,6 +497,7 @@ int main(int argc, char **argv)
 		{ "fail-commits", required_argument, NULL, 'F' },
 		{ "verbose", no_argument, NULL, 'V' },
 		{ "gen-size", required_argument, NULL, 'G' },
+		{ "gen-dst", required_argument, NULL, 'D' },
 		{ "stale-frontend", no_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -562,6 +565,12 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			cfg.gen_size = (unsigned int)v;
+			break;
+		case 'D':
+			if (gen_dst_parse(optarg, &cfg.gen_dst) < 0) {
+				fprintf(stderr, "xennet-simback: --gen-dst: '%s' is not MAC,IPV4,PORT\n", optarg);
+				return 2;
+			}
 			break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;

@@ -5,6 +5,7 @@
 #define XENNET_SIMBACK_H
 #include <stdbool.h>
 #include <stdint.h>
+#include "gen_frame.h"
 #include "gnttab_back.h"
 #include "xen_netif.h"
 #include "xs_store.h"
@@ -35,6 +36,7 @@ struct simnet_cfg {
 	const char *tap;          /* NULL: no wire, packets from the guest are counted and dropped */
 	unsigned int gen_size;    /* >0: instead of a wire, fill every RX buffer with a
 				   * UDP frame of this size, as fast as the guest posts them */
+	struct gen_dst gen_dst;   /* the generator's destination (unset: another host) */
 	bool stale_frontend;      /* start with what an unbound kernel netfront leaves */
 };
 
