@@ -36,13 +36,14 @@ CLI_OBJS     := $(CLI_SRCS:%.c=$(B)/%.o)
 SIMBACK_LIB  := $(filter-out $(B)/user/simback/main.o,$(SIMBACK_SRCS:%.c=$(B)/%.o))
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-TOOL_SRCS    := $(wildcard tests/tools/*.c)
+TOOL_SRCS    := $(filter-out %.bpf.c,$(wildcard tests/tools/*.c))
 TOOL_BINS    := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
+TOOL_BPF     := $(patsubst tests/tools/%.bpf.c,$(B)/tests/tools/%.bpf.o,$(wildcard tests/tools/*.bpf.c))
 
 BINS := $(B)/xennet-xdp $(B)/xennet-simback
 
 .PHONY: all deps test test-unit test-e2e test-xen test-setup demo bench install clean help asan
-all: $(BINS) $(FILTER_OBJS) $(UNIT_BINS) $(TOOL_BINS)
+all: $(BINS) $(FILTER_OBJS) $(UNIT_BINS) $(TOOL_BINS) $(TOOL_BPF)
 
 help:
 	@echo "make            build xennet-xdp, xennet-simback, BPF objects and unit tests into $(B)/"
@@ -53,7 +54,7 @@ help:
 	@echo "make test-e2e   end-to-end tests against xennet-simback in network namespaces (root)"
 	@echo "make test-xen   the real tier: Xen 4.17 + Linux xen-netback under QEMU TCG (root)"
 	@echo "make test-setup the README's build on a fresh Debian root (mmdebstrap, cached) (root)"
-	@echo "make bench      packets per second through the simulated backend vs raw AF_XDP (root)"
+	@echo "make bench      xennet-xdp on the simulated backend vs raw AF_XDP, TAP and more: medians, ratios (root)"
 	@echo "make asan       rebuild with ASan/UBSan into build-asan/ and run the tests there"
 	@echo "make install    install the binaries and filter objects under PREFIX=$(PREFIX)"
 	@echo "make clean      remove $(B)/"
@@ -93,6 +94,13 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libsimback.a $(B)/libxennet.a $(B)/libcom
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(B)/libxennet.a $(B)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# the TAP baseline writes the simulator's generator frames (simback/gen_frame.c)
+$(B)/tests/tools/tapbench: $(B)/tests/tools/tapbench.o $(B)/libsimback.a $(B)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# the benchmark's deny-all filter (and its raw baseline's XDP_DROP)
+$(B)/tests/tools/%.bpf.o: tests/tools/%.bpf.c | deps-ok
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # deps-ok: a cheap check that the toolchain is there; `make deps` installs it.
 .PHONY: deps-ok
