@@ -93,15 +93,17 @@ start_ours() {
 	if [ ! -S "$SOCK" ]; then
 		WHY="xennet-simback $1: $(grep -m1 . "$T/sim.log")"; stop_ours; return 1
 	fi
+	local q=("${Q1[@]}")
+	[[ " $2 " == *" --queues "* ]] && q=()
 	# shellcheck disable=SC2086
-	"$XN" up --sim "$SOCK" --netns "$GUEST" --ifname "$IFN" "${Q1[@]}" $2 >"$T/up.log" 2>&1 & UP=$!
+	"$XN" up --sim "$SOCK" --netns "$GUEST" --ifname "$IFN" "${q[@]}" $2 >"$T/up.log" 2>&1 & UP=$!
 	for _ in $(seq 200); do
 		grep -q "connected to backend" "$T/up.log" && break
 		kill -0 "$UP" 2>/dev/null || break
 		sleep 0.05
 	done
 	if ! grep -q "connected to backend" "$T/up.log"; then
-		WHY="xennet-xdp up ${Q1[*]} $2: $(grep -m1 . "$T/up.log")"; stop_ours; return 1
+		WHY="xennet-xdp up ${q[*]} $2: $(grep -m1 . "$T/up.log")"; stop_ours; return 1
 	fi
 	ip -n "$GUEST" link set "$IFN" up && ip -n "$GUEST" addr add "$GUEST_IP/24" dev "$IFN" || {
 		WHY="can't configure $IFN"; stop_ours; return 1; }
@@ -264,7 +266,7 @@ one_run() {
 	if [ ! -e "$NA.q2" ]; then
 		if start_ours "" "--poll interrupt --queues 2"; then
 			local nq
-			nq=$("$XN" status "$IFN" | awk '$1 == "queues" || $1 == "queues:" { print $2; exit }')
+			nq=$("$XN" status "$IFN" --json | sed -n 's/.*"queues": *\([0-9]*\).*/\1/p')
 			if [ "${nq:-0}" = 2 ]; then
 				measure q2 ours_rx 64
 				record q2.64 "${M[q2]}" "$(awk '{ print $1, $3 }' <<<"${M[rx.64]:-}")"
@@ -280,16 +282,17 @@ one_run() {
 	# jumbo frames, against TAP at the same size and mtu
 	if [ ! -e "$NA.jumbo" ]; then
 		if start_ours "--mtu 9000" "--poll interrupt"; then
-			local mtu
+			local mtu why=
 			mtu=$(ip -n "$GUEST" -o link show "$IFN" | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
-			if [ "$mtu" != 9000 ]; then
-				not_available jumbo "the backend's mtu 9000 gave the guest interface mtu $mtu (xennet-xdp clamps it: issue 9 item 1)"
-				touch "$NA.jumbo"
-			elif ! gen 9000 2>"$T/gen.log"; then
-				not_available jumbo "xennet-simback ctl gen 9000: $(grep -m1 . "$T/gen.log")"
+			[ "$mtu" = 9000 ] ||
+				why="the backend's mtu 9000 gave the guest interface mtu $mtu (xennet-xdp clamps it: issue 9 item 1)"
+			gen 9000 2>"$T/gen.log" ||
+				why="${why:+$why; }xennet-simback ctl gen 9000 says: $(grep -m1 . "$T/gen.log" | sed 's/^xennet-simback: //')"
+			gen 0
+			if [ -n "$why" ]; then
+				not_available jumbo "$why"
 				touch "$NA.jumbo"
 			else
-				gen 0
 				ip -n "$TAPNS" link set "$TAP" mtu 9000
 				pair jumbo ours_rx 9000 -- tap_jumbo tap_rx 9000
 				ip -n "$TAPNS" link set "$TAP" mtu 1500
@@ -338,10 +341,10 @@ row() {
 	local key=$1 label=$2 goal=$3 why
 	why=$(awk -v k="${key%%.*}" '$1 == k { $1 = ""; sub(/^ /, ""); print; exit }' "$NA" 2>/dev/null)
 	if [ -n "$why" ] && ! grep -q "^$key " "$RES" 2>/dev/null; then
-		printf '  %-36s not available: %s\n' "$label" "$why"; return
+		printf '  %-40s not available: %s\n' "$label" "$why"; return
 	fi
 	if ! grep -q "^$key " "$RES" 2>/dev/null; then
-		printf '  %-36s not available: no run measured it\n' "$label"; return
+		printf '  %-40s not available: no run measured it\n' "$label"; return
 	fi
 	awk -v key="$key" -v label="$label" -v goal="$goal" -v runs="$RUNS" '
 	function median(a, n,   i, j, t) {
@@ -354,20 +357,20 @@ row() {
 		if ($7 > 0) { r = $3 / $7; rr[++m] = r; lo = (m == 1 || r < lo) ? r : lo; hi = (m == 1 || r > hi) ? r : hi } }
 	END {
 		# a run whose baseline measured nothing has no ratio
-		if (!m) { printf "  %-36s %7.3f   0.000  (the baseline moved nothing in any run)\n", label, med(3, a3) / 1e6; exit }
+		if (!m) { printf "  %-40s %7.3f   0.000  (the baseline moved nothing in any run)\n", label, med(3, a3) / 1e6; exit }
 		ratio = median(rr, m)
 		ours = med(3, a3); sys = med(4, a4); cpu = med(5, a5); cp = med(6, a6); base = med(7, a7); bcpu = med(8, a8)
 		verdict = goal == "-" ? "" : (ratio >= goal ? " met" : " NOT met")
 		if (m < runs) label = label " (" m "/" runs " runs)"
-		printf "  %-36s %7.3f %7.3f  %5.2f %-11s %-12s %8s %6s %6s %7s\n", label, ours / 1e6, base / 1e6, ratio,
+		printf "  %-40s %7.3f %7.3f  %5.2f %-11s %-12s %8s %6s %6s %7s\n", label, ours / 1e6, base / 1e6, ratio,
 			sprintf("[%.2f-%.2f]", lo, hi), (goal == "-" ? "-" : ">=" goal verdict),
 			(sys == "NA" ? "n/a" : sprintf("%.4f", sys)), (cpu == "NA" ? "n/a" : sprintf("%.0f", cpu)),
 			(bcpu == "NA" ? "n/a" : sprintf("%.0f", bcpu)), (cp == "NA" ? "n/a" : sprintf("%.0f", cp))
 	}' "$RES"
 }
 echo
-printf '  %-36s %7s %7s  %5s %-11s %-12s %8s %6s %6s %7s\n' "" "ours" "base" "" "" "" "" "cpu ns" "/pkt" "copied"
-printf '  %-36s %7s %7s  %5s %-11s %-12s %8s %6s %6s %7s\n' "row" "Mpps" "Mpps" "ratio" "[range]" "goal" "sys/pkt" "ours" "base" "B/pkt"
+printf '  %-40s %7s %7s  %5s %-11s %-12s %8s %6s %6s %7s\n' "" "ours" "base" "" "" "" "" "cpu ns" "/pkt" "copied"
+printf '  %-40s %7s %7s  %5s %-11s %-12s %8s %6s %6s %7s\n' "row" "Mpps" "Mpps" "ratio" "[range]" "goal" "sys/pkt" "ours" "base" "B/pkt"
 echo "xennet-xdp vs raw AF_XDP on a plain veth (frames for another MAC)"
 for d in rx tx; do for s in 64 1500; do for mode in interrupt busy; do
 	row "raw.$d.$s.$mode" "$d $( [ $d = rx ] && echo 'backend->guest' || echo 'guest->backend' ) ${s}B $mode" -
