@@ -133,12 +133,14 @@ ours_snap() {
 # ours_measure DIR [CMD...]: "PPS SYS/PKT CPU_NS/PKT COPIED/PKT" over SECS;
 # with CMD (a counter printing "pps N"), PPS is CMD's and it runs for SECS
 ours_measure() {
-	local dir=$1 a b t0 t1 ext=; shift
-	a=$(ours_snap "$dir"); t0=$(date +%s.%N)
+	local dir=$1 a b t0 t0b t1 t1b ext=; shift
+	# each snapshot's time: the middle of the few ms it takes
+	t0=$(date +%s.%N); a=$(ours_snap "$dir"); t0b=$(date +%s.%N)
 	if [ $# -gt 0 ]; then ext=$("$@" | sed -n 's/^pps //p'); else sleep "$SECS"; fi
-	b=$(ours_snap "$dir"); t1=$(date +%s.%N)
-	awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" -v ext="$ext" 'BEGIN { split(a, x); split(b, y)
-		n = y[1] - x[1]
+	t1=$(date +%s.%N); b=$(ours_snap "$dir"); t1b=$(date +%s.%N)
+	awk -v a="$a" -v b="$b" -v t0="$t0" -v t0b="$t0b" -v t1="$t1" -v t1b="$t1b" -v ext="$ext" '
+	BEGIN { split(a, x); split(b, y)
+		n = y[1] - x[1]; t0 = (t0 + t0b) / 2; t1 = (t1 + t1b) / 2
 		if (n <= 0) { print (ext != "" ? ext : 0), "NA NA NA"; exit }
 		printf "%.0f %.5f %.0f %s\n", (ext != "" ? ext : n / (t1 - t0)), (y[2] - x[2]) / n,
 			(y[3] - x[3]) / n, (x[4] == "NA" ? "NA" : sprintf("%.1f", (y[4] - x[4]) / n)) }'
