@@ -3,11 +3,24 @@ CC      ?= gcc
 CLANG   ?= clang
 BPFTOOL ?= bpftool
 B       := build
-PREFIX  ?= /usr/local
+# the one place the version is said (debian/changelog must agree: make test checks)
+VERSION := 0.1.0
+# where `make install` puts things (under DESTDIR); the Debian package: PREFIX=/usr
+PREFIX         ?= /usr/local
+SBINDIR        ?= $(PREFIX)/sbin
+LIBEXECDIR     ?= $(PREFIX)/libexec/xennet-xdp
+FILTERDIR      ?= $(PREFIX)/lib/xennet-xdp/filters
+MANDIR         ?= $(PREFIX)/share/man
+BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 PKGS    := xenstore xengnttab xenevtchn libbpf libxdp libnl-route-3.0 json-c libsystemd
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -I$(B) -MMD -MP -D__XEN_TOOLS__ \
+# warnings are errors here; a distribution's build may say WERROR=
+WERROR  ?= -Werror
+# no build path in what is installed (debug info, __FILE__)
+NOPATH  := -ffile-prefix-map=$(CURDIR)=.
+CFLAGS  += -std=gnu11 -Wall -Wextra $(WERROR) $(NOPATH) -Iinclude -Iuser -I$(B) -MMD -MP -D__XEN_TOOLS__ \
            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 # expanded when a link runs, after deps-ok has installed what pkg-config reads
 LDLIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
@@ -15,7 +28,7 @@ ifeq ($(SAN),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
-BPF_CFLAGS := -g -O2 -target bpf -Wall -Werror -Iinclude \
+BPF_CFLAGS := -g -O2 -target bpf -Wall $(WERROR) $(NOPATH) -Iinclude \
               -I/usr/include/$(shell uname -m)-linux-gnu
 
 BPF_SRCS    := $(wildcard bpf/*.bpf.c)
@@ -41,12 +54,18 @@ TOOL_BINS    := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
 TOOL_BPF     := $(patsubst tests/tools/%.bpf.c,$(B)/tests/tools/%.bpf.o,$(wildcard tests/tools/*.bpf.c))
 
 BINS := $(B)/xennet-xdp $(B)/xennet-simback
+# what `make install` installs, generated from the programs' option tables
+DOCS := $(B)/man/xennet-xdp.8 $(B)/man/xennet-simback.1 $(B)/completion/xennet-xdp
+PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS)
 
-.PHONY: all deps test test-unit test-e2e test-xen test-setup demo bench install clean help asan
-all: $(BINS) $(FILTER_OBJS) $(UNIT_BINS) $(TOOL_BINS) $(TOOL_BPF)
+.PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg soak demo bench install \
+	uninstall clean help asan
+all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(TOOL_BPF)
+programs: $(PROGRAMS)
 
 help:
-	@echo "make            build xennet-xdp, xennet-simback, BPF objects and unit tests into $(B)/"
+	@echo "make            build xennet-xdp, xennet-simback, BPF objects, man pages, completion and"
+	@echo "                unit tests into $(B)/"
 	@echo "make deps       install the Debian packages the build and tests need (idempotent, apt-get)"
 	@echo "make demo       build and run the demo on the simulated backend (root)"
 	@echo "make test       build and run every test; ends with 'N passed, N failed' (root)"
@@ -54,9 +73,16 @@ help:
 	@echo "make test-e2e   end-to-end tests against xennet-simback in network namespaces (root)"
 	@echo "make test-xen   the real tier: Xen 4.17 + Linux xen-netback under QEMU TCG (root)"
 	@echo "make test-setup the README's build on a fresh Debian root (mmdebstrap, cached) (root)"
+	@echo "make soak       1000 backend restarts under traffic, then 10 min of TCP/UDP checks (root)"
 	@echo "make bench      xennet-xdp on the simulated backend vs raw AF_XDP, TAP and more: medians, ratios (root)"
 	@echo "make asan       rebuild with ASan/UBSan into build-asan/ and run the tests there"
-	@echo "make install    install the binaries and filter objects under PREFIX=$(PREFIX)"
+	@echo "make test-pkg   build the .deb (dpkg-buildpackage), check its contents, install it in a"
+	@echo "                scratch root, run lintian; and make install/uninstall into a DESTDIR"
+	@echo "make programs   build only what make install installs"
+	@echo "make install    install xennet-xdp (SBINDIR), the filters (FILTERDIR), man pages (MANDIR),"
+	@echo "                bash completion (BASHCOMPDIR), xennet-simback (LIBEXECDIR) under DESTDIR;"
+	@echo "                PREFIX=$(PREFIX); builds only those, never runs apt-get"
+	@echo "make uninstall  remove what make install installed (same variables)"
 	@echo "make clean      remove $(B)/"
 
 deps:
@@ -75,7 +101,28 @@ $(B)/%.skel.h: $(B)/%.bpf.o
 
 $(B)/%.o: %.c | deps-ok $(SKELS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# man pages and completion: the programs print them from their option tables
+$(B)/man/xennet-xdp.8: $(B)/xennet-xdp
+	@mkdir -p $(dir $@)
+	$< --generate man | scdoc > $@.tmp && mv $@.tmp $@
+$(B)/man/xennet-simback.1: $(B)/xennet-simback
+	@mkdir -p $(dir $@)
+	$< --generate man | scdoc > $@.tmp && mv $@.tmp $@
+$(B)/completion/xennet-xdp: $(B)/xennet-xdp
+	@mkdir -p $(dir $@)
+	$< --generate bash-completion > $@.tmp && mv $@.tmp $@
+
+# what the binaries say about themselves (--version, the man page, where the
+# completion finds installed filters): main.o is rebuilt when it changes
+BUILD_INFO = $(VERSION) $(FILTERDIR) $(shell pkg-config --modversion libxdp 2>/dev/null)
+$(B)/build-info: FORCE | deps-ok
+	@mkdir -p $(B); echo '$(BUILD_INFO)' | cmp -s - $@ || echo '$(BUILD_INFO)' > $@
+$(B)/user/cli/main.o $(B)/user/simback/main.o: $(B)/build-info
+$(B)/user/cli/main.o $(B)/user/simback/main.o: CFLAGS += -DXENNET_VERSION='"$(word 1,$(BUILD_INFO))"' \
+	-DXENNET_FILTER_DIR='"$(word 2,$(BUILD_INFO))"' -DXENNET_LIBXDP_VERSION='"$(word 3,$(BUILD_INFO))"'
+.PHONY: FORCE
 
 $(B)/libcommon.a: $(COMMON_OBJS)
 	$(AR) rcs $@ $^
@@ -103,9 +150,12 @@ $(B)/tests/tools/%.bpf.o: tests/tools/%.bpf.c | deps-ok
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # deps-ok: a cheap check that the toolchain is there; `make deps` installs it.
+# Building for install (NO_APT=1: `make install`, the Debian package) only
+# checks, and fails naming what is missing.
 .PHONY: deps-ok
 deps-ok:
-	@command -v $(CLANG) >/dev/null && pkg-config --exists $(PKGS) cmocka || scripts/install-deps.sh
+	@command -v $(CLANG) >/dev/null && command -v $(BPFTOOL) >/dev/null && command -v scdoc >/dev/null && \
+	 pkg-config --exists $(PKGS) $(if $(NO_APT),,cmocka) || scripts/install-deps.sh $(if $(NO_APT),--check-build)
 
 test: deps all
 	@tests/run.sh all
@@ -117,6 +167,8 @@ test-xen: deps all
 	@tests/run.sh xen
 test-setup: deps
 	@tests/run.sh setup
+soak: deps all
+	@SOAK_RESTARTS=1000 SOAK_SECONDS=600 bash tests/e2e/test_soak.sh
 demo: deps all
 	@scripts/demo.sh
 bench: deps all
@@ -125,10 +177,26 @@ asan:
 	$(MAKE) B=build-asan SAN=1 all
 	@XENNET_BUILD=build-asan tests/run.sh unit e2e
 
-install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/xennet-xdp/filters
-	install -m 755 $(BINS) $(DESTDIR)$(PREFIX)/sbin/
-	install -m 644 $(FILTER_OBJS) $(DESTDIR)$(PREFIX)/lib/xennet-xdp/filters/
+test-pkg: deps
+	@tests/run.sh pkg
+
+# what is installed, where (SYSTEMDUNITDIR: for the units to come)
+INSTALLED := $(SBINDIR)/xennet-xdp $(LIBEXECDIR)/xennet-simback \
+	$(FILTER_OBJS:$(B)/filters/%=$(FILTERDIR)/%) $(MANDIR)/man8/xennet-xdp.8 \
+	$(MANDIR)/man1/xennet-simback.1 $(BASHCOMPDIR)/xennet-xdp
+install: NO_APT = 1
+install: programs
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(FILTERDIR) \
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(B)/xennet-xdp $(DESTDIR)$(SBINDIR)/
+	install -m 755 $(B)/xennet-simback $(DESTDIR)$(LIBEXECDIR)/
+	install -m 644 $(FILTER_OBJS) $(DESTDIR)$(FILTERDIR)/
+	install -m 644 $(B)/man/xennet-xdp.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 $(B)/man/xennet-simback.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 $(B)/completion/xennet-xdp $(DESTDIR)$(BASHCOMPDIR)/
+uninstall:
+	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
+	-rmdir $(DESTDIR)$(FILTERDIR) $(DESTDIR)$(dir $(FILTERDIR)) $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
 
 clean:
 	rm -rf $(B) build-asan

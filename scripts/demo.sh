@@ -55,9 +55,8 @@ say "xennet-xdp status: what this instance is connected to, and how"
 
 say "a filter: deny UDP port 7001 to the guest (bpf/filters/xennet_port_deny)"
 "$XN" filter attach $IFN "$B/filters/xennet_port_deny.bpf.o" | sed 's/^/  /'
-# key {port 7001 = 0x1b59, host order; proto 17; pad}
-bpftool map update pinned /sys/fs/bpf/xennet/$IFN/xennet_port_deny/xennet_denyport \
-	key 0x59 0x1b 0x11 0x00 value 0 0 0 0 0 0 0 0
+"$XN" filter rule $IFN port add 7001/udp
+"$XN" filter rule $IFN port list | sed 's/^/  /'
 ip netns exec $WIRE sh -c 'for p in 7001 7002; do echo hello | ncat -u -w1 198.18.0.2 $p; done' 2>/dev/null
 sleep 0.3
 "$XN" stats $IFN | grep '^filter xennet_port_deny' | sed 's/^/  /'

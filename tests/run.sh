@@ -1,6 +1,6 @@
 #!/bin/bash
-# Run the test tiers named on the command line (build, setup, unit, e2e,
-# xen, or all) and
+# Run the test tiers named on the command line (build, pkg, setup, unit,
+# e2e, xen, or all) and
 # end with one line "N passed, N failed".  Exit status 0 only if none failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ B=${XENNET_BUILD:-build}
 export XENNET_BUILD=$B
 passed=0 failed=0
 tiers="$*"
-[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build setup unit e2e xen"
+[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build pkg setup unit e2e xen"
 
 count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is one failure
 	local log=$1 rc=$2 p f
@@ -17,6 +17,15 @@ count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is on
 	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then f=1; echo "FAIL $3 (exit $rc)"; fi
 	if [ "$rc" = 0 ] && [ "$p" = 0 ] && [ "$f" = 0 ]; then f=1; echo "FAIL $3 (ran no check)"; fi
 	passed=$((passed + p)); failed=$((failed + f))
+}
+
+script_tier() {   # script_tier SCRIPT TIMEOUT: one script's PASS/FAIL lines, counted
+	local log rc
+	log=$(mktemp)
+	echo "== $1"
+	timeout "$2" bash "$1" 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+	count "$log" "$rc" "$1"
+	rm -f "$log"
 }
 
 for tier in $tiers; do
@@ -35,13 +44,12 @@ for tier in $tiers; do
 			fi
 			rm -rf "$log" "$dir"
 		done ;;
+	pkg)
+		# the .deb (dpkg-buildpackage, lintian, a scratch root), make install/uninstall
+		script_tier tests/pkg/test_deb.sh 900 ;;
 	setup)
 		# the README's build on a fresh Debian root, nothing installed by hand
-		log=$(mktemp)
-		echo "== tests/setup/fresh_build.sh"
-		timeout 1800 bash tests/setup/fresh_build.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
-		count "$log" "$rc" "tests/setup/fresh_build.sh"
-		rm -f "$log" ;;
+		script_tier tests/setup/fresh_build.sh 1800 ;;
 	unit)
 		for t in "$B"/tests/test_*; do
 			[ -x "$t" ] || continue

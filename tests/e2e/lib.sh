@@ -73,6 +73,20 @@ stop_up() {
 	UP_PID=
 	return $rc
 }
+# udp N PORT [ADDR]: N datagrams wire -> guest:PORT (ADDR: the guest's
+# IPv4 address, or another of its addresses), in bursts of N/10 that no
+# queue on the way overflows; prints what the receiver got
+udp() {
+	ing "$TOOLS/udpburst" recv "$2" "$1" 1000 >"$T/udp.$2" &
+	local r=$! i
+	wait_log "$T/udp.$2" ready 5 >/dev/null || return 1
+	for i in $(seq 10); do
+		inw "$TOOLS/udpburst" send "${3:-$GUEST_IP}" "$2" $(($1 / 10)) 64 >/dev/null
+		sleep 0.02
+	done
+	wait $r
+	tail -1 "$T/udp.$2" | awk '{ print $2 }'
+}
 query() { "$SB" query --socket "$SOCK" | sed -n "s/^$1=//p"; }
 # xs_ls DIR: sorted child names of a XenStore directory, through the real client tools
 xs_ls() { XENSTORED_PATH=$SOCK xenstore-list "$1" | sort | tr '\n' ' '; }

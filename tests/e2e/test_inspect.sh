@@ -45,19 +45,6 @@ check "bpftool map dump of xennet_stats prints field names" \
 check "every program we load is named xennet_*" sh -c \
 	"bpftool prog show | grep -q 'name xennet_redirect'"
 
-# udp N PORT: N datagrams wire -> guest:PORT, in bursts of N/10 that no
-# queue on the way overflows; prints what the receiver got
-udp() {
-	ing "$TOOLS/udpburst" recv "$2" "$1" 1000 >"$T/udp.$2" &
-	local r=$! i
-	wait_log "$T/udp.$2" ready 5 >/dev/null || return 1
-	for i in $(seq 10); do
-		inw "$TOOLS/udpburst" send $GUEST_IP "$2" $(($1 / 10)) 64 >/dev/null
-		sleep 0.02
-	done
-	wait $r
-	tail -1 "$T/udp.$2" | awk '{ print $2 }'
-}
 stat_json() { "$XN" stats "$IFN" --json | jq -r "$1"; }
 
 # 4. stats: counters match the traffic sent
@@ -77,9 +64,17 @@ check "stats --json: ... which is what was sent (plus at most a few ARP)" \
 	eval '[ $((r1 - r0)) -ge $N ] && [ $((r1 - r0)) -le $((N + 4)) ] && [ "$got" = $N ]'
 check "stats --json: xdp counters of xennet_redirect" \
 	sh -c "'$XN' stats $IFN --json | jq -e '.[0].xdp.program == \"xennet_redirect\" and .[0].xdp.redirected > 0 and .[0].xdp.packets >= .[0].xdp.redirected' >/dev/null"
+t0=$(date +%s.%N)
 check "stats --interval: exit 0" eval '"$XN" stats "$IFN" --interval 1 --count 2 --json >"$T/rates"'
+t1=$(date +%s.%N)
 check "stats --interval 1 --count 2: two reports with rates" \
 	sh -c "[ \$(wc -l <$T/rates) = 2 ] && jq -e '.[0].interval_s > 0.5 and (.[0].rates | has(\"rx_pps\") and has(\"tx_bps\"))' $T/rates >/dev/null"
+# the wall clock of each line: within the command's run (the same clock,
+# CLOCK_REALTIME, read by date), and the second line's later than the first
+check "stats --interval --json: each line carries its CLOCK_REALTIME timestamp" \
+	jq -s -e --argjson t0 "$t0" --argjson t1 "$t1" \
+	'length == 2 and (map(.[0].timestamp) | .[0] >= $t0 and .[1] > .[0] and .[1] <= $t1)' "$T/rates"
+check "stats text: a timestamp line" sh -c "'$XN' stats $IFN | grep -Eq '^timestamp [0-9]+\.[0-9]{3}\$'"
 
 # 5. filter errors: one line, non-zero, nothing attached
 printf 'int x;\n' >"$T/empty.c"
@@ -99,6 +94,28 @@ err_case "no such program" "no XDP program named 'nope'" attach $IFN "$FILT/xenn
 err_case "not our interface" "lo: not an interface of a running xennet-xdp instance" attach lo "$FILT/xennet_port_deny.bpf.o"
 err_case "detach with none attached" "no filter is attached" detach $IFN --all
 err_case "bad usage" "usage: filter detach" detach $IFN
+# a program the verifier rejects: the error line, then the verifier's log
+# (as xdp-loader shows it); -v shows libbpf's own messages as well
+cat >"$T/bad.c" <<'EOF'
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+SEC("xdp") int xennet_bad(struct xdp_md *ctx)
+{
+	unsigned char *p = (void *)(long)ctx->data;
+	return p[100] ? XDP_DROP : XDP_PASS;   /* no bounds check */
+}
+char LICENSE[] SEC("license") = "GPL";
+EOF
+clang -target bpf -O2 -g -I/usr/include/$(uname -m)-linux-gnu -c "$T/bad.c" -o "$T/bad.o"
+"$XN" filter attach $IFN "$T/bad.o" >"$T/out" 2>&1; rc=$?
+check "a rejected program: exit 1, the error, then the verifier's log" eval \
+	'[ $rc = 1 ] && head -1 "$T/out" | grep -q "^$IFN: can.t attach xennet_bad: " &&
+	 grep -q "^$IFN: .*BEGIN PROG LOAD LOG" "$T/out" && grep -q "^$IFN: .*invalid access to packet" "$T/out"' ||
+	cat "$T/out"
+check "a rejected program: nothing attached, no pins" sh -c \
+	"! ip netns exec $GUEST ip link show $IFN | grep -q xdp && [ ! -e $PIN/xennet_bad ]"
+"$XN" -v filter attach $IFN "$T/noprog.o" >"$T/out" 2>&1
+check "-v: libbpf's messages too, as 'xennet-xdp: libbpf: ...'" grep -q "^xennet-xdp: libbpf: " "$T/out"
 
 # 6. the port filter: exactly the denied packets are dropped
 "$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o" --priority 10 >"$T/out" 2>&1
@@ -136,21 +153,31 @@ else
 		"'$XN' filter list $IFN | grep -q xennet_port_deny && [ ! -e $PIN/xennet_prefix ]"
 fi
 
-# 8. detach restores delivery and removes the pins
+# 8. detach restores delivery; the maps (the rules) stay pinned for the
+# next attach, and --purge removes them
 "$XN" filter detach $IFN --prog xennet_port_deny >"$T/out" 2>&1
-check "filter detach: detached, pins gone" sh -c "grep -q 'detached xennet_port_deny' $T/out && [ ! -e $PIN/xennet_port_deny ]"
+check "filter detach: detached, its maps stay pinned, says so" sh -c \
+	"grep -q 'detached xennet_port_deny; its maps and rules stay under $PIN/xennet_port_deny' $T/out &&
+	 [ -e $PIN/xennet_port_deny/xennet_denyport ]"
 d=$(udp $N 7001)
 check "after detach the denied port receives again ($d of $N)" [ "$d" = $N ]
+"$XN" filter detach $IFN --prog xennet_port_deny --purge >"$T/out" 2>&1
+check "filter detach --purge of a detached filter: its pins go" sh -c \
+	"grep -q 'removed the maps and rules of 1 detached filter' $T/out && [ ! -e $PIN/xennet_port_deny ]"
+"$XN" filter detach $IFN --prog xennet_port_deny --purge >"$T/out" 2>&1; rc=$?
+check "filter detach --purge with nothing left: exit 1, one line" \
+	eval '[ $rc = 1 ] && [ "$(wc -l <"$T/out")" = 1 ] && grep -q "no filter named .xennet_port_deny. is attached or has maps pinned" "$T/out"'
 
 # 8b. a filter removed behind our back (xdp-loader unload) leaves its pins;
-# attaching it again must work, and detach --all clears every filter's pins
+# attaching it again must work, and detach --all --purge clears every
+# filter's pins
 "$XN" filter attach $IFN "$FILT/xennet_port_deny.bpf.o" >/dev/null 2>&1
 ip netns exec "$GUEST" xdp-loader unload $IFN --all >/dev/null 2>&1
 check "stale pins: attach again after xdp-loader unload" \
 	sh -c "'$XN' filter attach $IFN '$FILT/xennet_port_deny.bpf.o' | grep -q 'attached xennet_port_deny'"
 mkdir -p "$PIN/xennet_gone"
-check "stale pins: detach --all clears every filter's pins" sh -c \
-	"'$XN' filter detach $IFN --all >/dev/null && [ ! -e $PIN/xennet_port_deny ] && [ ! -e $PIN/xennet_gone ] && [ -e $PIN/xennet_stats ]"
+check "stale pins: detach --all --purge clears every filter's pins" sh -c \
+	"'$XN' filter detach $IFN --all --purge >/dev/null && [ ! -e $PIN/xennet_port_deny ] && [ ! -e $PIN/xennet_gone ] && [ -e $PIN/xennet_stats ]"
 "$XN" stats --interval >"$T/out" 2>&1; rc=$?
 check "usage: an option without its value says so" eval '[ $rc = 2 ] && grep -q "option .--interval. needs a value" "$T/out"'
 

@@ -7,7 +7,7 @@
 #   port/    common/, xen/, state/, port/          (veth, XDP, UMEM/XSK, datapath)
 #   cli/     anything                              (main, options, one file per subcommand)
 #   simback/ common/ and its own headers           (the simulator links only libcommon.a)
-# status, stats and filter use only state/ and common/; the simulator's
+# status, stats and filter (rule included) use only state/ and common/; the simulator's
 # client (plat_sim) is reachable only from up, down and list.
 # Prints PASS/FAIL lines; exits non-zero on a failure.
 set -u
@@ -51,29 +51,29 @@ else fail "layers: includes against the layering:$bad"; fi
 
 # the read-side commands: includes
 bad=""
-for c in status stats filter; do
+for c in status stats filter rule; do
 	for inc in $(sed -n 's/^#include "\([^"]*\)".*/\1/p' "user/cli/cmd_$c.c"); do
 		case $inc in common/* | state/* | cli/cmd.h | xennet_*.h) ;; *) bad="$bad cmd_$c.c->$inc" ;; esac
 	done
 done
-if [ -z "$bad" ]; then pass "layers: status, stats, filter include only state/, common/ (and cmd.h)"
+if [ -z "$bad" ]; then pass "layers: status, stats, filter, rule include only state/, common/ (and cmd.h)"
 else fail "layers: read-side commands reach past state/:$bad"; fi
 
 # ...and link: every symbol their objects need is defined in state/, common/,
-# cli/cmd_util.o or outside the project (libc, libbpf, libxdp, json-c)
+# cli/cmd_util.o, cli/cmd_rule.o (filter rule, itself checked) or outside the project (libc, libbpf, libxdp, json-c)
 defined() { nm --defined-only -g "$@" 2>/dev/null | awk 'NF == 3 { print $3 }' | sort -u; }
 if ls "$B"/user/cli/cmd_status.o >/dev/null 2>&1; then
 	ours=$(defined "$B"/user/*/*.o)
-	low=$(defined "$B"/user/state/*.o "$B"/user/common/*.o "$B"/user/cli/cmd_util.o)
+	low=$(defined "$B"/user/state/*.o "$B"/user/common/*.o "$B"/user/cli/cmd_util.o "$B"/user/cli/cmd_rule.o)
 	bad=""
-	for c in status stats filter; do
+	for c in status stats filter rule; do
 		for sym in $(nm -u "$B/user/cli/cmd_$c.o" | awk '{ print $2 }'); do
 			if grep -qx "$sym" <<<"$ours" && ! grep -qx "$sym" <<<"$low"; then
 				bad="$bad cmd_$c.o:$sym"
 			fi
 		done
 	done
-	if [ -z "$bad" ]; then pass "layers: status, stats, filter link against state/ and common/ only"
+	if [ -z "$bad" ]; then pass "layers: status, stats, filter, rule link against state/ and common/ only"
 	else fail "layers: read-side commands call into upper layers:$bad"; fi
 	# plat_sim: who calls plat_sim_open
 	users=$(for o in "$B"/user/*/*.o; do nm -u "$o" | grep -qw plat_sim_open && basename "$o"; done | sort | tr '\n' ' ')

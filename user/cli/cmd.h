@@ -1,21 +1,39 @@
 /* SPDX-License-Identifier: MIT */
-/* Subcommands of xennet-xdp, one file each. */
+/* Subcommands of xennet-xdp, one file each: each file has the option table
+ * of its command(s) (common/opts.h), which drives the parsing, -h, the
+ * usage lines, the man page and the bash completion; main.c lists them. */
 #ifndef XENNET_CMD_H
 #define XENNET_CMD_H
+#include <stdbool.h>
+#include <stddef.h>
 #include "common/ifname.h"
+#include "common/opts.h"
 
-int cmd_up(int argc, char **argv);
-int cmd_down(int argc, char **argv);
-int cmd_stats(int argc, char **argv);
-int cmd_status(int argc, char **argv);
-int cmd_list(int argc, char **argv);
-int cmd_filter(int argc, char **argv);
+/* The options before the command (and -h, -v in every command). */
+struct cli_global {
+	bool version, verbose;
+	const char *run_dir;
+	int generate;            /* --generate: man, bash-completion, usage; -1 */
+};
+
+extern const struct opt_prog cli_prog;
+
+/* The help and verbose options every command takes. */
+extern const struct opt cli_common_opts[];
+
+extern const struct opt_cmd cmd_up_def, cmd_down_def, cmd_status_def, cmd_stats_def, cmd_list_def,
+	cmd_filter_attach_def, cmd_filter_detach_def, cmd_filter_list_def;
+/* filter rule IFNAME ...: one command per kind and verb (cmd_rule.c) */
+extern const struct opt_cmd cmd_rule_port_add_def, cmd_rule_port_del_def, cmd_rule_port_list_def,
+	cmd_rule_prefix_add_def, cmd_rule_prefix_del_def, cmd_rule_prefix_list_def,
+	cmd_rule_ratelimit_set_def, cmd_rule_ratelimit_del_def, cmd_rule_ratelimit_list_def;
 
 /* Print "xennet-xdp: <cmd>: <msg>" and return 2 (bad usage). */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* What getopt_long (optstring ":") found wrong in option c; returns 2. */
-int cmd_option_error(const char *cmd, char **argv, int c);
-/* Strict unsigned option value; prints the error itself. */
-int cmd_parse_uint(const char *cmd, const char *opt, const char *s, unsigned long max, unsigned long *out);
+/* ifname names the guest-facing interface of a running instance: 0 with
+ * its state in rs, or -1 having said why ("CMD: 'x' is not a valid
+ * interface name", "IFNAME: not an interface of a running ..."). */
+struct runstate;
+int cmd_instance(const char *cmd, const char *ifname, struct runstate *rs);
 
 #endif

@@ -4,7 +4,6 @@
  * --handback, give the vif back to the kernel's driver afterwards. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -104,32 +103,20 @@ static int hand_back(const char *ifname, const struct runstate *rs)
 	return 0;
 }
 
-int cmd_down(int argc, char **argv)
+struct down_cfg {
+	const char *ifname;
+	bool handback;
+};
+
+static int run(void *cfg)
 {
-	static const struct option opts[] = {
-		{ "ifname", required_argument, NULL, 'i' },
-		{ "handback", no_argument, NULL, 'H' },
-		{ 0 },
-	};
-	const char *ifname = "xennet0";
+	const struct down_cfg *c = cfg;
+	const char *ifname = c->ifname;
+	bool handback = c->handback;
 	char lock[64];
 	struct runstate rs;
-	bool handback = false;
-	int c, have, r, fd, removed;
+	int have, r, fd, removed;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 'i')
-			ifname = optarg;
-		else if (c == 'H')
-			handback = true;
-		else
-			return cmd_option_error("down", argv, c);
-	}
-	if (optind != argc)
-		return cmd_usage_error("down", "unexpected argument '%s'", argv[optind]);
-	if (!ifname_valid(ifname))
-		return cmd_usage_error("down", "--ifname: '%s' is not a valid name", ifname);
 	runfile_if_lock(lock, sizeof(lock), ifname);
 	have = runfile_read_state(ifname, &rs);   /* before it is gone */
 	r = stop(ifname, lock);
@@ -164,3 +151,18 @@ int cmd_down(int argc, char **argv)
 	}
 	return 0;
 }
+
+#define O(f) offsetof(struct down_cfg, f)
+static const struct opt opts[] = {
+	OPT("ifname", 'i', OPT_IFNAME, O(ifname), "NAME", "the instance's interface", .dflt = "xennet0",
+	    .comp = COMP_INSTANCE),
+	OPT("handback", 0, OPT_FLAG, O(handback), NULL, "give the vif back to the kernel's xen-netfront "
+	    "afterwards"),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_down_def = OPT_CMD(
+	"down", "Stop a running instance, or remove what a crashed one left behind.",
+	"What a stopped instance may leave: the veth pair, the pins under /sys/fs/bpf/xennet/NAME, the "
+	"run files, and a frontend state still Connected in XenStore.",
+	opts, sizeof(struct down_cfg), run);

@@ -5,12 +5,12 @@
  * come from the toolstack and the backend. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 #include "common/mac.h"
 #include "xen/plat.h"
 #include "xen/xenbus_state.h"
@@ -29,33 +29,20 @@ static char *get(struct plat *p, const char *dir, const char *key)
 	return v;
 }
 
-int cmd_list(int argc, char **argv)
+struct list_cfg {
+	const char *sim;
+	bool json;
+};
+
+static int run(void *arg)
 {
-	static const struct option opts[] = {
-		{ "sim", required_argument, NULL, 's' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
-	const char *sim = NULL;
-	json_object *arr = NULL;
+	const struct list_cfg *c = arg;
+	const char *sim = c->sim;
+	json_object *arr = c->json ? json_object_new_array() : NULL;
 	unsigned int num = 0;
 	struct plat *p;
 	char **ents;
-	int c;
 
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 's')
-			sim = optarg;
-		else if (c == 'j')
-			arr = arr ? arr : json_object_new_array();
-		else
-			return cmd_option_error("list", argv, c);
-	}
-	if (optind != argc) {
-		json_object_put(arr);
-		return cmd_usage_error("list", "unexpected argument '%s'", argv[optind]);
-	}
 	p = sim ? plat_sim_open(sim) : plat_xen_open_store();
 	if (!p) {
 		json_object_put(arr);
@@ -63,7 +50,7 @@ int cmd_list(int argc, char **argv)
 	}
 	ents = p->ops->xs_directory(p, XBT_NULL, "device/vif", &num);
 	if (!ents && errno != ENOENT) {
-		fprintf(stderr, "xennet-xdp: list: can't read device/vif from XenStore: %s\n", strerror(errno));
+		log_err(NULL, "list: can't read device/vif from XenStore: %s", strerror(errno));
 		plat_close(p);
 		json_object_put(arr);
 		return 1;
@@ -126,3 +113,20 @@ int cmd_list(int argc, char **argv)
 	}
 	return 0;
 }
+
+#define O(f) offsetof(struct list_cfg, f)
+static const struct opt opts[] = {
+	OPT("sim", 0, OPT_STRING, O(sim), "SOCKET", "ask the simulated backend serving SOCKET (xennet-simback)",
+	  .comp = COMP_FILE),
+	OPT("json", 'j', OPT_FLAG, O(json), NULL, "print JSON"),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_list_def = OPT_CMD(
+	"list", "Show the vif devices XenStore gives this domain.",
+	"Each with its backend, both xenbus states and its MAC, as XenStore has them (what is not "
+	"printable is shown as '?': the values come from the toolstack and the backend).\n"
+	"\n"
+	"--json prints an array of {vif, backend, backend_domid, frontend_state, backend_state, mac, "
+	"mac_valid}.",
+	opts, sizeof(struct list_cfg), run);

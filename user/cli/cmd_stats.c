@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <limits.h>
-#include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <bpf/libbpf.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 #include "state/runfile.h"
 #include "state/xdp_info.h"
 #include "xennet_bpf.h"
@@ -36,6 +36,7 @@ static const struct {
 struct snap {
 	char ifname[16];
 	long pid;
+	double wall;                     /* when: CLOCK_REALTIME, s since the epoch */
 	uint64_t q[NFIELDS];
 	bool xdp_ok;
 	uint64_t xdp[4];                 /* struct xennet_xdp_stats */
@@ -135,6 +136,7 @@ static json_object *to_json(const struct snap *s, const struct snap *prev, doubl
 
 	json_object_object_add(o, "ifname", json_object_new_string(s->ifname));
 	json_object_object_add(o, "pid", json_object_new_int64(s->pid));
+	json_object_object_add(o, "timestamp", json_object_new_double(s->wall));
 	for (size_t i = 0; i < NFIELDS; i++)
 		json_object_object_add(c, fields[i].name, json_object_new_uint64(s->q[i]));
 	json_object_object_add(o, "counters", c);
@@ -174,6 +176,7 @@ static json_object *to_json(const struct snap *s, const struct snap *prev, doubl
 static void to_text(const struct snap *s, const struct snap *prev, double secs)
 {
 	printf("%s (pid %ld) queue 0\n", s->ifname, s->pid);
+	printf("timestamp %.3f\n", s->wall);
 	for (size_t i = 0; i < NFIELDS; i++)
 		printf("%s %llu\n", fields[i].name, (unsigned long long)s->q[i]);
 	if (s->xdp_ok)
@@ -202,64 +205,38 @@ static void add_name(const char *ifname, const struct runstate *rs)
 		snprintf(names[nnames++], sizeof(names[0]), "%s", ifname);
 }
 
-static double now_s(void)
+/* Intervals from CLOCK_MONOTONIC (steady); the timestamp users see from
+ * CLOCK_REALTIME (comparable with other logs). */
+static double now_s(clockid_t clk)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(clk, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int cmd_stats(int argc, char **argv)
+struct stats_cfg {
+	const char *ifname;
+	bool json;
+	unsigned long interval, count;   /* OPT_UNSET: not given */
+};
+
+static int run(void *arg)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'c' },
-		{ 0 },
-	};
+	const struct stats_cfg *c = arg;
 	static struct snap prev[MAX_INST], cur[MAX_INST];
-	bool json = false, have_prev = false, named;
-	unsigned long interval = 0, count = 0, v;
-	int c, ret = 0;
+	bool json = c->json, have_prev = false, named = c->ifname != NULL;
+	unsigned long interval = c->interval == OPT_UNSET ? 0 : c->interval;
+	unsigned long count = c->count == OPT_UNSET ? 0 : c->count;
+	int ret = 0, n;
 	double t_prev = 0;
 
-	xdp_info_quiet_libs();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'i':
-			if (cmd_parse_uint("stats", "--interval", optarg, 3600, &v))
-				return 2;
-			if (!v)
-				return cmd_usage_error("stats", "--interval must be at least 1 second");
-			interval = v;
-			break;
-		case 'c':
-			if (cmd_parse_uint("stats", "--count", optarg, 1000000, &v))
-				return 2;
-			if (!v)
-				return cmd_usage_error("stats", "--count must be at least 1");
-			count = v;
-			break;
-		default:
-			return cmd_option_error("stats", argv, c);
-		}
-	}
 	if (count && !interval)
 		return cmd_usage_error("stats", "--count needs --interval");
-	if (argc - optind > 1)
-		return cmd_usage_error("stats", "unexpected argument '%s'", argv[optind + 1]);
-	named = optind < argc;
 	if (named) {
-		if (!ifname_valid(argv[optind]))
-			return cmd_usage_error("stats", "'%s' is not a valid interface name", argv[optind]);
-		add_name(argv[optind], NULL);
-	} else if (runfile_for_each(add_name) < 0) {
-		fprintf(stderr, "xennet-xdp: stats: can't read %s\n", XENNET_RUN_DIR);
+		add_name(c->ifname, NULL);
+	} else if ((n = runfile_for_each(add_name)) < 0) {
+		log_err(NULL, "stats: can't read %s: %s", runfile_dir(), strerror(-n));
 		return 1;
 	}
 	if (!nnames) {
@@ -272,14 +249,16 @@ int cmd_stats(int argc, char **argv)
 	/* one report without --interval; with it, one per interval (the first
 	 * after the first interval, so that every report has rates) */
 	for (unsigned long round = 0;; round++) {
-		double t = now_s();
+		double t = now_s(CLOCK_MONOTONIC), wall = now_s(CLOCK_REALTIME);
 		json_object *arr = json ? json_object_new_array() : NULL;
 
 		for (int i = 0; i < nnames; i++) {
-			if (take(names[i], &cur[i]) == 0)
+			if (take(names[i], &cur[i]) == 0) {
+				cur[i].wall = wall;
 				continue;
+			}
 			if (named) {
-				fprintf(stderr, "%s: no running xennet-xdp instance\n", names[i]);
+				log_err(names[i], "no running xennet-xdp instance");
 				json_object_put(arr);
 				return 1;
 			}
@@ -313,3 +292,36 @@ int cmd_stats(int argc, char **argv)
 	}
 	return ret;
 }
+
+#define O(f) offsetof(struct stats_cfg, f)
+static const struct opt opts[] = {
+	POSITIONAL_OPTIONAL("IFNAME", OPT_IFNAME, O(ifname), "the instance (default: every running one)", .comp = COMP_INSTANCE),
+	OPT("json", 'j', OPT_FLAG, O(json), NULL, "print JSON (with --interval, one array per line)"),
+	OPT("interval", 0, OPT_UINT, O(interval), "S", "report rates every S seconds", .min = 1, .max = 3600),
+	OPT("count", 0, OPT_UINT, O(count), "N", "stop after N reports (needs --interval)", .min = 1,
+	  .max = 1000000),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_stats_def = OPT_CMD(
+	"stats", "Print the counters of running instances, and with --interval their rates.",
+	"The counters come from each instance's stats file (shared memory the datapath writes; "
+	"reading it costs the datapath nothing), the built-in XDP program's per-CPU counters and each "
+	"filter's, from their pinned maps (those of detached filters whose maps are still pinned "
+	"too).\n"
+	"\n"
+	"Units: counters are packets, bytes or events since the instance started. timestamp is when "
+	"the counters were read, in seconds since the Unix epoch (CLOCK_REALTIME, UTC); interval_s is "
+	"the seconds between two reads (CLOCK_MONOTONIC). Rates: rx_pps and tx_pps are packets per "
+	"second; rx_bps and tx_bps are BITS per second (8 x bytes); rx_drops_ps, tx_drops_ps and "
+	"invalid_ps are events per second.\n"
+	"\n"
+	"--json prints an array of {ifname, pid, timestamp, counters {rx_packets, rx_bytes, "
+	"rx_dropped, rx_errors, rx_invalid, rx_xsk_full, rx_kicks, tx_packets, tx_bytes, tx_dropped, "
+	"tx_errors, tx_invalid, tx_ring_full, fill_short, notifies, wakeups, xsk_rx_dropped, "
+	"xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty, xsk_tx_invalid, xsk_tx_ring_empty}, xdp "
+	"{program, packets, bytes, redirected, dropped}, filters [{program, map, packets, passed, "
+	"dropped}]}, plus interval_s and rates {rx_pps, rx_bps, tx_pps, tx_bps, rx_drops_ps, "
+	"tx_drops_ps, invalid_ps} with --interval (the first report after the first interval). The "
+	"text output has the same names, one \"name value\" per line.",
+	opts, sizeof(struct stats_cfg), run);

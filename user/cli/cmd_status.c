@@ -3,7 +3,6 @@
  * connected to and how, from its state file and the kernel's view of the
  * XDP programs on both ends of its veth pair. */
 #define _GNU_SOURCE
-#include <getopt.h>
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 #include "cli/cmd.h"
+#include "common/log.h"
 #include "state/runfile.h"
 #include "state/xdp_info.h"
 #include "common/xenbus_names.h"
@@ -121,36 +121,31 @@ static void one(const char *ifname, const struct runstate *rs)
 	print_programs("peer XDP", rs->peer, peer, np);
 }
 
-int cmd_status(int argc, char **argv)
-{
-	static const struct option opts[] = { { "json", no_argument, NULL, 'j' }, { 0 } };
-	struct runstate rs;
-	int c, n;
+struct status_cfg {
+	const char *ifname;
+	bool json;
+};
 
-	xdp_info_quiet_libs();
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c != 'j')
-			return cmd_option_error("status", argv, c);
-		if (!out)
-			out = json_object_new_array();
-	}
-	if (argc - optind > 1)
-		return cmd_usage_error("status", "unexpected argument '%s'", argv[optind + 1]);
-	if (optind < argc) {
-		if (!ifname_valid(argv[optind]))
-			return cmd_usage_error("status", "'%s' is not a valid interface name", argv[optind]);
-		if (runfile_read_live(argv[optind], &rs) < 0) {
-			fprintf(stderr, "%s: no running xennet-xdp instance\n", argv[optind]);
+static int run(void *arg)
+{
+	const struct status_cfg *c = arg;
+	struct runstate rs;
+	int n;
+
+	if (c->json)
+		out = json_object_new_array();
+	if (c->ifname) {
+		if (runfile_read_live(c->ifname, &rs) < 0) {
+			log_err(c->ifname, "no running xennet-xdp instance");
 			json_object_put(out);
 			return 1;
 		}
-		one(argv[optind], &rs);
+		one(c->ifname, &rs);
 		n = 1;
 	} else {
 		n = runfile_for_each(one);
 		if (n < 0) {
-			fprintf(stderr, "xennet-xdp: status: can't read %s: %s\n", XENNET_RUN_DIR, strerror(-n));
+			log_err(NULL, "status: can't read %s: %s", runfile_dir(), strerror(-n));
 			json_object_put(out);
 			return 1;
 		}
@@ -161,5 +156,26 @@ int cmd_status(int argc, char **argv)
 	} else if (n == 0) {
 		printf("no running instances\n");
 	}
-	return n < 0 ? 1 : 0;
+	return 0;
 }
+
+#define O(f) offsetof(struct status_cfg, f)
+static const struct opt opts[] = {
+	POSITIONAL_OPTIONAL("IFNAME", OPT_IFNAME, O(ifname), "the instance to show (default: every running one)", .comp = COMP_INSTANCE),
+	OPT("json", 'j', OPT_FLAG, O(json), NULL, "print JSON"),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_status_def = OPT_CMD(
+	"status", "Show what each running instance is connected to, and how.",
+	"For each instance: the vif, the backend's path and domain, both xenbus states, the features "
+	"in effect, the event channel, RX and poll mode, queues, both interfaces and the XDP programs "
+	"on each.\n"
+	"\n"
+	"--json prints an array of {ifname, pid, vif, platform (\"xen\" or \"sim\"), sim_socket (sim "
+	"only), backend, backend_domid, frontend_state, backend_state (xenbus state names), phase, "
+	"domid, reconnects, restores (reconnections after the guest moved), took_over (the kernel "
+	"driver taken over, or null), features [..], event_channels [..], rx_mode, poll, queues, mac, mtu, netns, peer, "
+	"guest_programs [..], peer_programs [..]}, each program {name, id, priority, mode, "
+	"chain_actions, dispatcher}.",
+	opts, sizeof(struct status_cfg), run);

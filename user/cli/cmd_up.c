@@ -2,7 +2,6 @@
 /* xennet-xdp up: connect a vif and carry its traffic until told to stop. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -115,74 +114,29 @@ static void save_state(struct up *u)
 				 __ATOMIC_RELAXED);
 }
 
-static int parse(struct up *u, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "vif", required_argument, NULL, 'v' },
-		{ "ifname", required_argument, NULL, 'i' },
-		{ "sim", required_argument, NULL, 's' },
-		{ "netns", required_argument, NULL, 'n' },
-		{ "poll", required_argument, NULL, 'p' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "takeover", no_argument, NULL, 'T' },
-		{ "umem-frames", required_argument, NULL, 'F' },
-		{ 0 },
-	};
-	const char *ifname = NULL;
-	unsigned long v;
-	int c;
+struct up_cfg {
+	unsigned long vif, timeout, umem_frames;
+	const char *ifname, *sim, *netns;
+	int poll;                   /* 0 interrupt, 1 busy */
+	bool takeover;
+};
 
-	u->timeout_ms = 10000;
-	u->umem_frames = 4096;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			if (cmd_parse_uint("up", "--vif", optarg, 65535, &v))
-				return 2;
-			u->vif = (unsigned int)v;
-			break;
-		case 'i':
-			ifname = optarg;
-			break;
-		case 's':
-			u->sim = optarg;
-			break;
-		case 'n':
-			u->netns = optarg;
-			break;
-		case 'p':
-			if (strcmp(optarg, "busy") && strcmp(optarg, "interrupt"))
-				return cmd_usage_error("up", "--poll: '%s' is not interrupt or busy", optarg);
-			u->busy = !strcmp(optarg, "busy");
-			break;
-		case 't':
-			if (cmd_parse_uint("up", "--timeout", optarg, 3600, &v) || !v)
-				return v ? 2 : cmd_usage_error("up", "--timeout must be at least 1 second");
-			u->timeout_ms = (long)v * 1000;
-			break;
-		case 'T':
-			u->takeover = true;
-			break;
-		case 'F':
-			if (cmd_parse_uint("up", "--umem-frames", optarg, 65536, &v))
-				return 2;
-			if (v < 64 || (v & (v - 1)))
-				return cmd_usage_error("up", "--umem-frames: %lu is not a power of two in 64..65536", v);
-			u->umem_frames = (unsigned int)v;
-			break;
-		default:
-			return cmd_option_error("up", argv, c);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage_error("up", "unexpected argument '%s'", argv[optind]);
-	if (ifname && !ifname_valid(ifname))
-		return cmd_usage_error("up", "--ifname: '%s' is not a valid name (1-13 of A-Z a-z 0-9 _ . -)", ifname);
-	if (u->netns && (!*u->netns || strchr(u->netns, '/') || strlen(u->netns) >= 64))
-		return cmd_usage_error("up", "--netns: '%s' is not a namespace name", u->netns);
-	if (ifname)
-		snprintf(u->ifname, sizeof(u->ifname), "%s", ifname);
+/* What the option table gave, checked further, into u. */
+static int configure(struct up *u, const struct up_cfg *c)
+{
+	if (c->umem_frames & (c->umem_frames - 1))
+		return cmd_usage_error("up", "--umem-frames: %lu is not a power of two in 64..65536", c->umem_frames);
+	if (c->netns && (strchr(c->netns, '/') || strlen(c->netns) >= 64))
+		return cmd_usage_error("up", "--netns: '%s' is not a namespace name", c->netns);
+	u->vif = (unsigned int)c->vif;
+	u->sim = c->sim;
+	u->netns = c->netns;
+	u->busy = c->poll == 1;
+	u->timeout_ms = (long)c->timeout * 1000;
+	u->takeover = c->takeover;
+	u->umem_frames = (unsigned int)c->umem_frames;
+	if (c->ifname)
+		snprintf(u->ifname, sizeof(u->ifname), "%s", c->ifname);
 	else if (snprintf(u->ifname, sizeof(u->ifname), "xennet%u", u->vif) > IFNAME_MAX)
 		return cmd_usage_error("up", "--vif %u: pick a shorter --ifname", u->vif);
 	ifname_peer(u->ifname, u->peer);
@@ -456,14 +410,14 @@ static void close_lock(int *fd, const char *name)
 	*fd = -1;
 }
 
-int cmd_up(int argc, char **argv)
+static int run(void *cfg)
 {
 	struct up u = { .if_lock = -1, .vif_lock = -1 };
 	sigset_t mask;
 	int sigfd = -1, ret;
 
 	u.dp.stop_fd = u.dp.done_fd = -1;
-	ret = parse(&u, argc, argv);
+	ret = configure(&u, cfg);
 	if (ret)
 		return ret;
 	ret = 1;
@@ -520,3 +474,40 @@ out:
 	close_lock(&u.if_lock, u.if_lock_name);
 	return ret;
 }
+
+static const char *const polls[] = { "interrupt", "busy", NULL };
+
+#define O(f) offsetof(struct up_cfg, f)
+static const struct opt opts[] = {
+	OPT("vif", 0, OPT_UINT, O(vif), "N", "the vif to connect: device/vif/N in XenStore", .dflt = "0",
+	    .max = 65535),
+	OPT("ifname", 'i', OPT_IFNAME, O(ifname), "NAME", "the guest's interface, 1-13 of A-Z a-z 0-9 _ . - "
+	    "(default xennet<N>); its peer is NAME-p"),
+	OPT("takeover", 0, OPT_FLAG, O(takeover), NULL, "take the vif over from the kernel's xen-netfront "
+	    "(unbind it, clear what it left in XenStore)"),
+	OPT("sim", 0, OPT_STRING, O(sim), "SOCKET", "use the simulated backend serving SOCKET (xennet-simback) "
+	    "instead of Xen", .comp = COMP_FILE),
+	OPT("netns", 0, OPT_STRING, O(netns), "NS", "create the guest's interface in network namespace NS "
+	    "(ip netns)", .comp = COMP_NETNS),
+	OPT("poll", 0, OPT_CHOICE, O(poll), "MODE", "interrupt: sleep in poll() on the event channel and "
+	    "the XSK; busy: spin on the rings, never sleep", .dflt = "interrupt", .choices = polls),
+	OPT("timeout", 0, OPT_UINT, O(timeout), "S", "seconds to wait for the backend at each step of the "
+	    "handshake", .dflt = "10", .min = 1, .max = 3600),
+	OPT("umem-frames", 0, OPT_UINT, O(umem_frames), "N", "UMEM frames, a power of two", .dflt = "4096",
+	    .min = 64, .max = 65536),
+	OPT_TABLE_END,
+};
+
+const struct opt_cmd cmd_up_def = OPT_CMD(
+	"up", "Connect a vif and carry its traffic until told to stop.",
+	"up takes device/vif/N from XenStore, reads its backend and MAC, requires feature-rx-copy, shares "
+	"the rings and buffers, and goes Connected; it creates the guest's interface (MAC from XenStore, MTU "
+	"from the optional mtu key, default 1500) and its peer, which only xennet-xdp uses. The carrier of "
+	"the interface is up only while the backend is Connected. It runs in the foreground until SIGINT or "
+	"SIGTERM, then goes Closing and Closed and revokes every grant. If the backend leaves Connected, it "
+	"lets go of everything and waits for the backend to come back; after the guest is restored or "
+	"migrated, it connects again to the backend it finds. One process owns one vif and one interface "
+	"name (locks in the run directory, held for its life).\n"
+	"\n"
+	"On real Xen it needs the xen-evtchn and xen-gntalloc modules (/dev/xen/{xenbus,evtchn,gntalloc}).",
+	opts, sizeof(struct up_cfg), run);

@@ -1,37 +1,32 @@
 /* SPDX-License-Identifier: MIT */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "cli/cmd.h"
-#include "common/parse.h"
+#include "common/log.h"
+#include "state/runfile.h"
 
 int cmd_usage_error(const char *cmd, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	fprintf(stderr, "xennet-xdp: %s: ", cmd);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	log_err(NULL, "%s: %s", cmd, msg);
 	return 2;
 }
 
-int cmd_parse_uint(const char *cmd, const char *opt, const char *s, unsigned long max, unsigned long *out)
+int cmd_instance(const char *cmd, const char *ifname, struct runstate *rs)
 {
-	if (parse_uint(s, max, out) < 0) {
-		cmd_usage_error(cmd, "%s: '%s' is not a number in 0..%lu", opt, s, max);
+	if (!ifname_valid(ifname)) {
+		cmd_usage_error(cmd, "'%s' is not a valid interface name", ifname);
+		return -1;
+	}
+	if (runfile_read_live(ifname, rs) < 0) {
+		log_err(ifname, "not an interface of a running xennet-xdp instance");
 		return -1;
 	}
 	return 0;
-}
-
-int cmd_option_error(const char *cmd, char **argv, int c)
-{
-	if (c == ':')
-		return cmd_usage_error(cmd, "option '%s' needs a value", argv[optind - 1]);
-	if (optopt)
-		return cmd_usage_error(cmd, "unknown option '-%c'", optopt);
-	return cmd_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 }

@@ -7,7 +7,6 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -23,6 +22,7 @@
 #include <unistd.h>
 #include "common/fdpass.h"
 #include "common/mac.h"
+#include "common/opts.h"
 #include "simback.h"
 #include "simproto.h"
 #include "xs_server.h"
@@ -49,37 +49,6 @@ struct simback {
 	struct simnet net;
 	bool verbose;
 };
-
-static void usage(FILE *f)
-{
-	fprintf(f,
-"usage: xennet-simback --socket PATH [options]      run a simulated backend\n"
-"       xennet-simback query --socket PATH           print the simulator's state\n"
-"       xennet-simback ctl --socket PATH ACTION      restart | away | back | restore | gen SIZE\n"
-"options:\n"
-"  --socket PATH        unix socket for XenStore and the simulator (required)\n"
-"  --domid N            the guest's domain id (default 1)\n"
-"  --backend-domid N    the backend's domain id (default 0)\n"
-"  --vif N              the vif's handle (default 0)\n"
-"  --mac MAC|none       MAC written to XenStore, unchecked (default 00:16:3e:00:00:01)\n"
-"  --mtu N|none         the mtu key libxl writes (default 1500; none: no key)\n"
-"  --no-rx-copy         advertise feature-rx-copy=0 (RX flip mode only)\n"
-"  --tap NAME           bridge the rings to TAP device NAME (created here)\n"
-"  --stall STATE        never reach STATE: initwait or connected\n"
-"  --hostile KIND       corrupt RX responses: bad-id, bad-size, bad-offset, runaway\n"
-"  --hostile-every N    ...every Nth one (default 10)\n"
-"  --fail-commits N     fail the next N transaction commits with EAGAIN\n"
-"  --gen-size N         no wire: fill every RX buffer with an N-byte UDP frame (load generator)\n"
-"  --gen-dst MAC,IP,PORT  the generator's frames to this MAC, IPv4 address and UDP port\n"
-"                       (default: another host's MAC, dropped by the guest's stack)\n"
-"  --stale-frontend     start with the keys an unbound kernel netfront leaves\n"
-"  --verbose            log every XenStore access\n"
-"SIGUSR1 makes the backend go away and come back (Closing, Closed, InitWait).\n"
-"ctl: restart (the same), away (Closing, Closed, and deaf until back), back\n"
-"(InitWait), restore (xl save + restore: a new domain id, the old event\n"
-"channels and grants dead, the backend in a new directory), gen SIZE (the\n"
-"generator on, at SIZE bytes, or off with 0: the TAP serves RX again).\n");
-}
 
 static int parse_num(const char *opt, const char *s, unsigned long max, unsigned long *v)
 {
@@ -423,28 +392,21 @@ static int run(struct simback *sb)
 	}
 }
 
-static int ctl(const char *path, const char *action, const char *value)
+static const char *const ctl_actions[] = { "restart", "away", "back", "restore", "gen", NULL };
+
+/* action: the index in ctl_actions; size: gen's, OPT_UNSET for none */
+static int ctl(const char *path, int action, unsigned long size)
 {
-	static const char *const names[] = { "", "restart", "away", "back", "restore", "gen" };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct xsim_msg m = { .magic = XSIM_MAGIC, .type = XSIM_CTL };
+	struct xsim_msg m = { .magic = XSIM_MAGIC, .type = XSIM_CTL, .arg = (uint32_t)action + 1 };
 	int fd, fds[FDPASS_MAX], nfds;
 
-	for (unsigned int i = 1; i < sizeof(names) / sizeof(names[0]); i++)
-		if (action && !strcmp(action, names[i]))
-			m.arg = i;
-	if (!m.arg || (m.arg == XSIM_CTL_GEN) != (value != NULL)) {
-		fprintf(stderr, "xennet-simback: ctl: '%s' is not restart, away, back, restore or gen SIZE\n",
-			action ? action : "");
+	if ((m.arg == XSIM_CTL_GEN) != (size != OPT_UNSET) || (size != OPT_UNSET && size && size < 60)) {
+		fprintf(stderr, "xennet-simback: ctl: gen takes a SIZE, 0 or 60..1514, and only gen does\n");
 		return 2;
 	}
-	if (value) {
-		unsigned long v;
-
-		if (parse_num("gen", value, 1514, &v) || (v && v < 60))
-			return 2;
-		m.port = (uint32_t)v;
-	}
+	if (size != OPT_UNSET)
+		m.port = (uint32_t)size;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -454,7 +416,7 @@ static int ctl(const char *path, const char *action, const char *value)
 	}
 	close(fd);
 	if (m.err) {
-		fprintf(stderr, "xennet-simback: ctl %s: %s\n", action, strerror(m.err));
+		fprintf(stderr, "xennet-simback: ctl %s: %s\n", ctl_actions[action], strerror(m.err));
 		return 1;
 	}
 	return 0;
@@ -480,110 +442,164 @@ static int query(const char *path)
 	return 0;
 }
 
+/* ---- the command line: option tables (common/opts.h) ---------------------- */
+
+struct sim_args {
+	const char *socket, *mac, *mtu, *tap, *gen_dst;
+	unsigned long domid, be_domid, vif, hostile_every, fail_commits, gen_size, ctl_size;
+	int stall, hostile, ctl_action;
+	bool no_rx_copy, verbose, stale_frontend;
+};
+
+static const char *const stalls[] = { "initwait", "connected", NULL };
+static const char *const hostiles[] = { "bad-id", "bad-size", "bad-offset", "runaway", NULL };
+
+#define A(f) offsetof(struct sim_args, f)
+#define SOCKET_OPT(what) OPT("socket", 0, OPT_STRING, A(socket), "PATH", what, .flags = OPT_REQUIRED, \
+			     .comp = COMP_FILE)
+static const struct opt serve_opts[] = {
+	SOCKET_OPT("the unix socket for XenStore and the simulator's control"),
+	OPT("domid", 0, OPT_UINT, A(domid), "N", "the guest's domain id", .dflt = "1", .max = 0x7fef),
+	OPT("backend-domid", 0, OPT_UINT, A(be_domid), "N", "the backend's domain id", .dflt = "0", .max = 0x7fef),
+	OPT("vif", 0, OPT_UINT, A(vif), "N", "the vif's handle", .dflt = "0", .max = 65535),
+	OPT("mac", 0, OPT_STRING, A(mac), "MAC", "the MAC written to XenStore, unchecked; none: no key",
+	    .dflt = "00:16:3e:00:00:01"),
+	OPT("mtu", 0, OPT_STRING, A(mtu), "N", "the mtu key libxl writes, 68..65535; none: no key", .dflt = "1500"),
+	OPT("no-rx-copy", 0, OPT_FLAG, A(no_rx_copy), NULL, "advertise feature-rx-copy=0 (RX flip mode only)"),
+	OPT("tap", 0, OPT_STRING, A(tap), "NAME", "bridge the rings to TAP device NAME (created here)"),
+	OPT("stall", 0, OPT_CHOICE, A(stall), "STATE", "never reach STATE", .choices = stalls),
+	OPT("hostile", 0, OPT_CHOICE, A(hostile), "KIND", "corrupt RX responses", .choices = hostiles),
+	OPT("hostile-every", 0, OPT_UINT, A(hostile_every), "N", "...every Nth one", .dflt = "10", .min = 1,
+	    .max = 1000000),
+	OPT("fail-commits", 0, OPT_UINT, A(fail_commits), "N", "fail the next N transaction commits with "
+	    "EAGAIN", .dflt = "0", .max = 1000),
+	OPT("gen-size", 0, OPT_UINT, A(gen_size), "N", "no wire: fill every RX buffer with an N-byte UDP "
+	    "frame (the load generator)", .min = 60, .max = 1514),
+	OPT("gen-dst", 0, OPT_STRING, A(gen_dst), "MAC,IP,PORT", "the generator's frames to this MAC, IPv4 "
+	    "address and UDP port (by default to another host's MAC: the guest's stack drops them)"),
+	OPT("stale-frontend", 0, OPT_FLAG, A(stale_frontend), NULL, "start with the keys an unbound kernel "
+	    "netfront leaves"),
+	OPT("verbose", 0, OPT_FLAG, A(verbose), NULL, "log every XenStore access"),
+	OPT_TABLE_END,
+};
+static const struct opt query_opts[] = { SOCKET_OPT("the simulator's socket"), OPT_TABLE_END };
+static const struct opt ctl_opts[] = {
+	SOCKET_OPT("the simulator's socket"),
+	POSITIONAL("ACTION", OPT_CHOICE, A(ctl_action), "what the backend does", .choices = ctl_actions),
+	POSITIONAL_OPTIONAL("SIZE", OPT_UINT, A(ctl_size), "gen's frame size, 60..1514, or 0: off", .max = 1514),
+	OPT_TABLE_END,
+};
+
+static int run_serve(void *args);
+static int run_query(void *args)
+{
+	return query(((struct sim_args *)args)->socket);
+}
+static int run_ctl(void *args)
+{
+	const struct sim_args *a = args;
+
+	return ctl(a->socket, a->ctl_action, a->ctl_size);
+}
+
+static const struct opt_cmd serve_cmd = OPT_CMD("", "Run a simulated Xen backend: XenStore, grants, event "
+	"channels and netback, serving one vif.",
+	"The frontend's real libxenstore talks to it with XENSTORED_PATH=PATH (so xenstore-ls from "
+	"xenstore-utils works too). It checks every access to the guest's pages against a grant table laid "
+	"out as grant_entry_v1, passes event channels as eventfds, writes the nodes the Linux toolstack "
+	"writes, plays the backend half of the handshake, and bridges the rings to a TAP device. It "
+	"advertises what Linux xen-netback 6.12 advertises and refuses, naming the key, a frontend request "
+	"it does not implement. SIGUSR1 makes the backend go away and come back (Closing, Closed, then "
+	"InitWait), as netback does when its device is unbound.",
+	serve_opts, sizeof(struct sim_args), run_serve);
+static const struct opt_cmd query_cmd = OPT_CMD("query", "Print the simulator's state.",
+	"Both xenbus states, active and mapped grants, the shared rings' indices and the counters, one "
+	"key=value per line.", query_opts, sizeof(struct sim_args), run_query);
+static const struct opt_cmd ctl_cmd = OPT_CMD("ctl", "Make the backend do something.",
+	"restart: go away and come back (as on SIGUSR1); away: Closing, Closed, and deaf until back; back: "
+	"InitWait; restore: as xl save and xl restore do (a new domain id, the old event channels and grants "
+	"dead, the backend in a new directory); gen SIZE: the generator on, at SIZE bytes, or off with 0 "
+	"(the TAP serves RX again).", ctl_opts, sizeof(struct sim_args), run_ctl);
+static const struct opt_cmd *const cmds[] = { &serve_cmd, &query_cmd, &ctl_cmd };
+
+static const struct opt sim_common[] = {
+	OPT("help", 'h', OPT_HELP, 0, NULL, "print this help and exit"),
+	OPT_TABLE_END,
+};
+static const struct opt_section sections[] = {
+	{ "Exit status", "0 on success, 1 on failure, 2 for a command line that is not right." },
+	{ "See also", "xennet-xdp(8), xenstore-ls(1), xl(1)" },
+	{ NULL, NULL },
+};
+
+#ifndef XENNET_VERSION
+#define XENNET_VERSION "unknown"
+#endif
+static const struct opt_prog prog = {
+	.name = "xennet-simback", .section = 1, .version = XENNET_VERSION,
+	.tagline = "a simulated Xen network backend, for xennet-xdp's tests and demo",
+	.description = "xennet-simback is a netback in userspace that serves one vif to xennet-xdp up --sim "
+	"PATH, without Xen. Options make it hostile, for tests: a missing MAC, no RX copy mode, a stall, "
+	"corrupt responses, failing transactions.",
+	.common = sim_common, .cmds = cmds, .ncmds = sizeof(cmds) / sizeof(cmds[0]), .sections = sections,
+};
+
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "socket", required_argument, NULL, 's' },
-		{ "domid", required_argument, NULL, 'd' },
-		{ "backend-domid", required_argument, NULL, 'b' },
-		{ "vif", required_argument, NULL, 'v' },
-		{ "mac", required_argument, NULL, 'm' },
-		{ "mtu", required_argument, NULL, 'M' },
-		{ "no-rx-copy", no_argument, NULL, 'R' },
-		{ "tap", required_argument, NULL, 't' },
-		{ "stall", required_argument, NULL, 'S' },
-		{ "hostile", required_argument, NULL, 'H' },
-		{ "hostile-every", required_argument, NULL, 'E' },
-		{ "fail-commits", required_argument, NULL, 'F' },
-		{ "verbose", no_argument, NULL, 'V' },
-		{ "gen-size", required_argument, NULL, 'G' },
-		{ "gen-dst", required_argument, NULL, 'D' },
-		{ "stale-frontend", no_argument, NULL, 'X' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	struct simnet_cfg cfg = { .fe_domid = 1, .rx_copy = true, .mtu = 1500, .mac = "00:16:3e:00:00:01",
-				  .hostile_every = 10 };
-	struct simback sb = { .lfd = -1, .sigfd = -1, .next_port = 7, .guest_ctl = -1 };
+	const struct opt_cmd *cmd;
+	void *args;
+	int ret;
+
+	/* for the build: the man page's source and the usage lines, from the tables */
+	if (argc == 3 && !strcmp(argv[1], "--generate") && (!strcmp(argv[2], "man") || !strcmp(argv[2], "usage"))) {
+		(!strcmp(argv[2], "man") ? opts_man : opts_usage)(&prog, stdout);
+		return 0;
+	}
+	ret = opts_parse(&prog, argc, argv, NULL, &cmd, &args);
+	if (ret >= 0)
+		return ret;
+	ret = cmd->run(args);
+	free(args);
+	return ret;
+}
+
+static int run_serve(void *args)
+{
+	const struct sim_args *a = args;
+	struct simnet_cfg cfg = { .fe_domid = (uint16_t)a->domid, .be_domid = (uint16_t)a->be_domid,
+				  .vif = (unsigned int)a->vif, .rx_copy = !a->no_rx_copy, .tap = a->tap,
+				  .hostile_every = (unsigned int)a->hostile_every,
+				  .stale_frontend = a->stale_frontend };
+	struct simback sb = { .lfd = -1, .sigfd = -1, .next_port = 7, .guest_ctl = -1, .sock_path = a->socket,
+			      .verbose = a->verbose };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	unsigned long v, fail_commits = 0;
-	bool is_query = false, is_ctl = false;
+	unsigned long v, fail_commits = a->fail_commits;
 	sigset_t mask;
-	int c, ret = 1;
+	int ret = 1;
 
-	if (argc > 1 && (!strcmp(argv[1], "query") || !strcmp(argv[1], "ctl"))) {
-		is_query = !strcmp(argv[1], "query");
-		is_ctl = !is_query;
-		argv++;
-		argc--;
-	}
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (c) {
-		case 's': sb.sock_path = optarg; break;
-		case 'd': if (parse_num("--domid", optarg, 0x7fef, &v)) return 2; cfg.fe_domid = (uint16_t)v; break;
-		case 'b': if (parse_num("--backend-domid", optarg, 0x7fef, &v)) return 2; cfg.be_domid = (uint16_t)v; break;
-		case 'v': if (parse_num("--vif", optarg, 65535, &v)) return 2; cfg.vif = (unsigned int)v; break;
-		case 'm': cfg.mac = strcmp(optarg, "none") ? optarg : NULL; break;
-		case 'M':
-			if (!strcmp(optarg, "none")) { cfg.mtu = 0; break; }
-			if (parse_num("--mtu", optarg, 65535, &v)) return 2;
-			if (v < 68) { fprintf(stderr, "xennet-simback: --mtu %lu is below 68\n", v); return 2; }
-			cfg.mtu = (unsigned int)v;
-			break;
-		case 'R': cfg.rx_copy = false; break;
-		case 't': cfg.tap = optarg; break;
-		case 'S':
-			if (!strcmp(optarg, "initwait"))
-				cfg.stall = STALL_INITWAIT;
-			else if (!strcmp(optarg, "connected"))
-				cfg.stall = STALL_CONNECTED;
-			else {
-				fprintf(stderr, "xennet-simback: --stall: '%s' is not initwait or connected\n", optarg);
-				return 2;
-			}
-			break;
-		case 'H': {
-			static const char *const kinds[] = { "", "bad-id", "bad-size", "bad-offset", "runaway" };
-
-			cfg.hostile = HOSTILE_NONE;
-			for (unsigned int k = 1; k < sizeof(kinds) / sizeof(kinds[0]); k++)
-				if (!strcmp(optarg, kinds[k]))
-					cfg.hostile = (enum sim_hostile)k;
-			if (cfg.hostile == HOSTILE_NONE) {
-				fprintf(stderr, "xennet-simback: --hostile: unknown kind '%s'\n", optarg);
-				return 2;
-			}
-			break;
+	cfg.mac = strcmp(a->mac, "none") ? a->mac : NULL;
+	if (!strcmp(a->mtu, "none")) {
+		cfg.mtu = 0;
+	} else {
+		if (parse_num("--mtu", a->mtu, 65535, &v))
+			return 2;
+		if (v < 68) {
+			fprintf(stderr, "xennet-simback: --mtu %lu is below 68\n", v);
+			return 2;
 		}
-		case 'E': if (parse_num("--hostile-every", optarg, 1000000, &v) || !v) return 2; cfg.hostile_every = (unsigned int)v; break;
-		case 'F': if (parse_num("--fail-commits", optarg, 1000, &fail_commits)) return 2; break;
-		case 'V': sb.verbose = true; break;
-		case 'X': cfg.stale_frontend = true; break;
-		case 'G':
-			if (parse_num("--gen-size", optarg, 1514, &v) || v < 60) {
-				fprintf(stderr, "xennet-simback: --gen-size must be 60..1514\n");
-				return 2;
-			}
-			cfg.gen_size = (unsigned int)v;
-			break;
-		case 'D':
-			if (gen_dst_parse(optarg, &cfg.gen_dst) < 0) {
-				fprintf(stderr, "xennet-simback: --gen-dst: '%s' is not MAC,IPV4,PORT\n", optarg);
-				return 2;
-			}
-			break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
+		cfg.mtu = (unsigned int)v;
 	}
-	if (is_ctl && sb.sock_path && (optind == argc - 1 || optind == argc - 2))
-		return ctl(sb.sock_path, argv[optind], optind == argc - 2 ? argv[optind + 1] : NULL);
-	if (!sb.sock_path || optind != argc) {
-		fprintf(stderr, "xennet-simback: %s\n", sb.sock_path ? "unexpected argument" : "--socket PATH is required");
+	cfg.stall = a->stall < 0 ? STALL_NONE : (enum sim_stall)(a->stall + 1);
+	cfg.hostile = a->hostile < 0 ? HOSTILE_NONE : (enum sim_hostile)(a->hostile + 1);
+	cfg.gen_size = a->gen_size == OPT_UNSET ? 0 : (unsigned int)a->gen_size;
+	if (a->gen_dst && gen_dst_parse(a->gen_dst, &cfg.gen_dst) < 0) {
+		fprintf(stderr, "xennet-simback: --gen-dst: '%s' is not MAC,IPV4,PORT\n", a->gen_dst);
 		return 2;
 	}
-	if (is_query)
-		return query(sb.sock_path);
+	if (cfg.gen_size && cfg.tap) {
+		fprintf(stderr, "xennet-simback: --gen-size and --tap exclude each other\n");
+		return 2;
+	}
 	if (strlen(sb.sock_path) >= sizeof(sa.sun_path)) {
 		fprintf(stderr, "xennet-simback: socket path too long: %s\n", sb.sock_path);
 		return 2;

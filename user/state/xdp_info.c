@@ -12,6 +12,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
+#include "common/log.h"
 #include "common/netns.h"
 #include "state/xdp_info.h"
 
@@ -170,4 +171,61 @@ void xdp_info_quiet_libs(void)
 {
 	libbpf_set_print(silent_bpf);
 	libxdp_set_print(silent_xdp);
+}
+
+/* libbpf's and libxdp's messages (see xdp_info.h). */
+static bool libs_verbose;
+static char *verifier_log;     /* the last "BEGIN PROG LOAD LOG" message */
+
+static void lib_line(int prio, const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return;
+	if (libs_verbose) {
+		for (char *save = NULL, *l = strtok_r(msg, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
+			log_msg(prio, NULL, "%s", l);
+		free(msg);
+	} else if (strstr(msg, "BEGIN PROG LOAD LOG")) {
+		free(verifier_log);
+		verifier_log = msg;
+	} else {
+		free(msg);
+	}
+}
+
+static int bpf_print(enum libbpf_print_level l, const char *f, va_list ap)
+{
+	lib_line(l == LIBBPF_WARN ? LOG_WARNING : l == LIBBPF_INFO ? LOG_INFO : LOG_DEBUG, f, ap);
+	return 0;
+}
+
+static int xdp_print(enum libxdp_print_level l, const char *f, va_list ap)
+{
+	lib_line(l == LIBXDP_WARN ? LOG_WARNING : l == LIBXDP_INFO ? LOG_INFO : LOG_DEBUG, f, ap);
+	return 0;
+}
+
+void xdp_info_libs_log(bool verbose)
+{
+	libs_verbose = verbose;
+	libbpf_set_print(bpf_print);
+	libxdp_set_print(xdp_print);
+}
+
+int xdp_info_verifier_log(const char *who, const char *prog)
+{
+	char tag[80];
+	int n = 0;
+
+	if (!verifier_log)
+		return 0;
+	snprintf(tag, sizeof(tag), "prog '%s'", prog ? prog : "");
+	if (prog && strstr(verifier_log, tag))
+		for (char *save = NULL, *l = strtok_r(verifier_log, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++)
+			log_err(who, "%s", l);
+	free(verifier_log);
+	verifier_log = NULL;
+	return n;
 }

@@ -36,5 +36,14 @@ int xdp_info_rm_pins(const char *dir);
 
 /* Read-side commands say one line on failure: libbpf and libxdp, quiet. */
 void xdp_info_quiet_libs(void);
+/* libbpf's and libxdp's messages: with verbose, every one through
+ * common/log at its level (debug lines only under -v's LOG_DEBUG);
+ * otherwise none, but the verifier's log of a program the kernel rejects
+ * is kept for xdp_info_verifier_log(). */
+void xdp_info_libs_log(bool verbose);
+/* Say the verifier's log of program prog kept since the last call
+ * (log_err, "WHO: line"), as xdp-loader shows it when a load fails; how
+ * many lines.  prog NULL: forget it, saying nothing. */
+int xdp_info_verifier_log(const char *who, const char *prog);
 
 #endif
