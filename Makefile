@@ -13,6 +13,9 @@ FILTERDIR      ?= $(PREFIX)/lib/xennet-xdp/filters
 MANDIR         ?= $(PREFIX)/share/man
 BASHCOMPDIR    ?= $(PREFIX)/share/bash-completion/completions
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+# the config files (SYSCONFDIR/xennet-xdp/IFNAME.conf): /etc whatever PREFIX is
+SYSCONFDIR     ?= /etc
+CONFDIR        := $(SYSCONFDIR)/xennet-xdp
 
 PKGS    := xenstore xengnttab xenevtchn libbpf libxdp libnl-route-3.0 json-c libsystemd
 CFLAGS  ?= -O2 -g
@@ -56,10 +59,13 @@ TOOL_BPF     := $(patsubst tests/tools/%.bpf.c,$(B)/tests/tools/%.bpf.o,$(wildca
 BINS := $(B)/xennet-xdp $(B)/xennet-simback
 # what `make install` installs, generated from the programs' option tables
 DOCS := $(B)/man/xennet-xdp.8 $(B)/man/xennet-simback.1 $(B)/completion/xennet-xdp
-PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS)
+# the systemd unit and the example config, with this install's paths
+SYSTEMD_UNIT := $(B)/systemd/xennet-xdp@.service
+EXAMPLE := $(B)/conf/example.conf
+PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS) $(SYSTEMD_UNIT) $(EXAMPLE)
 
-.PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg soak demo bench install \
-	uninstall clean help asan
+.PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg test-fuzz fuzz fuzz-build \
+	soak demo bench install uninstall clean help asan
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(TOOL_BPF)
 programs: $(PROGRAMS)
 
@@ -76,12 +82,15 @@ help:
 	@echo "make soak       1000 backend restarts under traffic, then 10 min of TCP/UDP checks (root)"
 	@echo "make bench      xennet-xdp on the simulated backend vs raw AF_XDP, TAP and more: medians, ratios (root)"
 	@echo "make asan       rebuild with ASan/UBSan into build-asan/ and run the tests there"
+	@echo "make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for 10 million inputs (root)"
+	@echo "make test-fuzz  run each fuzz target for a few seconds on its corpus, and every regression input"
 	@echo "make test-pkg   build the .deb (dpkg-buildpackage), check its contents, install it in a"
 	@echo "                scratch root, run lintian; and make install/uninstall into a DESTDIR"
 	@echo "make programs   build only what make install installs"
 	@echo "make install    install xennet-xdp (SBINDIR), the filters (FILTERDIR), man pages (MANDIR),"
-	@echo "                bash completion (BASHCOMPDIR), xennet-simback (LIBEXECDIR) under DESTDIR;"
-	@echo "                PREFIX=$(PREFIX); builds only those, never runs apt-get"
+	@echo "                bash completion (BASHCOMPDIR), xennet-simback (LIBEXECDIR), the systemd unit"
+	@echo "                xennet-xdp@.service (SYSTEMDUNITDIR), an example config (SYSCONFDIR/xennet-xdp)"
+	@echo "                under DESTDIR; PREFIX=$(PREFIX); builds only those, never runs apt-get"
 	@echo "make uninstall  remove what make install installed (same variables)"
 	@echo "make clean      remove $(B)/"
 
@@ -114,14 +123,24 @@ $(B)/completion/xennet-xdp: $(B)/xennet-xdp
 	@mkdir -p $(dir $@)
 	$< --generate bash-completion > $@.tmp && mv $@.tmp $@
 
+# the paths said in the unit and the example: written again when one changes
+SUBST = sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' -e 's|@FILTERDIR@|$(FILTERDIR)|g'
+$(SYSTEMD_UNIT): systemd/xennet-xdp@.service.in FORCE
+	@mkdir -p $(dir $@)
+	@$(SUBST) $< > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+$(EXAMPLE): conf/example.conf.in FORCE
+	@mkdir -p $(dir $@)
+	@$(SUBST) $< > $@.tmp && { cmp -s $@.tmp $@ && rm $@.tmp || mv $@.tmp $@; }
+
 # what the binaries say about themselves (--version, the man page, where the
 # completion finds installed filters): main.o is rebuilt when it changes
-BUILD_INFO = $(VERSION) $(FILTERDIR) $(shell pkg-config --modversion libxdp 2>/dev/null)
+BUILD_INFO = $(VERSION) $(FILTERDIR) $(SYSCONFDIR) $(shell pkg-config --modversion libxdp 2>/dev/null)
 $(B)/build-info: FORCE | deps-ok
 	@mkdir -p $(B); echo '$(BUILD_INFO)' | cmp -s - $@ || echo '$(BUILD_INFO)' > $@
 $(B)/user/cli/main.o $(B)/user/simback/main.o: $(B)/build-info
 $(B)/user/cli/main.o $(B)/user/simback/main.o: CFLAGS += -DXENNET_VERSION='"$(word 1,$(BUILD_INFO))"' \
-	-DXENNET_FILTER_DIR='"$(word 2,$(BUILD_INFO))"' -DXENNET_LIBXDP_VERSION='"$(word 3,$(BUILD_INFO))"'
+	-DXENNET_FILTER_DIR='"$(word 2,$(BUILD_INFO))"' -DXENNET_CONF_DIR='"$(word 3,$(BUILD_INFO))/xennet-xdp"' \
+	-DXENNET_LIBXDP_VERSION='"$(word 4,$(BUILD_INFO))"'
 .PHONY: FORCE
 
 $(B)/libcommon.a: $(COMMON_OBJS)
@@ -157,7 +176,7 @@ deps-ok:
 	@command -v $(CLANG) >/dev/null && command -v $(BPFTOOL) >/dev/null && command -v scdoc >/dev/null && \
 	 pkg-config --exists $(PKGS) $(if $(NO_APT),,cmocka) || scripts/install-deps.sh $(if $(NO_APT),--check-build)
 
-test: deps all
+test: deps all fuzz-build
 	@tests/run.sh all
 test-unit: all
 	@tests/run.sh unit
@@ -167,6 +186,10 @@ test-xen: deps all
 	@tests/run.sh xen
 test-setup: deps
 	@tests/run.sh setup
+test-fuzz: deps all fuzz-build
+	@tests/run.sh fuzz
+fuzz: deps all fuzz-build
+	@tests/fuzz/run.sh long
 soak: deps all
 	@SOAK_RESTARTS=1000 SOAK_SECONDS=600 bash tests/e2e/test_soak.sh
 demo: deps all
@@ -180,26 +203,62 @@ asan:
 test-pkg: deps
 	@tests/run.sh pkg
 
-# what is installed, where (SYSTEMDUNITDIR: for the units to come)
+# what is installed, where
 INSTALLED := $(SBINDIR)/xennet-xdp $(LIBEXECDIR)/xennet-simback \
 	$(FILTER_OBJS:$(B)/filters/%=$(FILTERDIR)/%) $(MANDIR)/man8/xennet-xdp.8 \
-	$(MANDIR)/man1/xennet-simback.1 $(BASHCOMPDIR)/xennet-xdp
+	$(MANDIR)/man1/xennet-simback.1 $(BASHCOMPDIR)/xennet-xdp $(SYSTEMDUNITDIR)/xennet-xdp@.service \
+	$(CONFDIR)/example.conf
 install: NO_APT = 1
 install: programs
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR) $(DESTDIR)$(FILTERDIR) \
-		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+		$(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(CONFDIR)
 	install -m 755 $(B)/xennet-xdp $(DESTDIR)$(SBINDIR)/
 	install -m 755 $(B)/xennet-simback $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 $(FILTER_OBJS) $(DESTDIR)$(FILTERDIR)/
 	install -m 644 $(B)/man/xennet-xdp.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 644 $(B)/man/xennet-simback.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 $(B)/completion/xennet-xdp $(DESTDIR)$(BASHCOMPDIR)/
+	install -m 644 $(SYSTEMD_UNIT) $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 644 $(EXAMPLE) $(DESTDIR)$(CONFDIR)/
 uninstall:
 	rm -f $(addprefix $(DESTDIR),$(INSTALLED))
-	-rmdir $(DESTDIR)$(FILTERDIR) $(DESTDIR)$(dir $(FILTERDIR)) $(DESTDIR)$(LIBEXECDIR) 2>/dev/null
+	-rmdir $(DESTDIR)$(FILTERDIR) $(DESTDIR)$(dir $(FILTERDIR)) $(DESTDIR)$(LIBEXECDIR) \
+		$(DESTDIR)$(CONFDIR) 2>/dev/null
 
 clean:
 	rm -rf $(B) build-asan
+
+# ---- fuzzing: clang's libFuzzer with ASan and UBSan, one target per parser
+# (tests/fuzz/README.md); $(FUZZ_<target>) are the sources each one tests.
+FUZZ_B       := $(B)/fuzz
+FUZZ_CFLAGS  := -g -O2 -std=gnu11 -Wall -Wextra -Werror -Iinclude -Iuser -Itests/fuzz -D__XEN_TOOLS__ \
+                -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_TARGETS := xs_values netif_ring xs_server xs_store filters
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(FUZZ_B)/fuzz_%)
+FUZZ_xs_values := user/common/parse.c user/common/mac.c user/common/xenbus_names.c \
+                  user/xen/xs_keys.c user/xen/xenbus_state.c
+FUZZ_netif_ring := user/xen/netif_ring.c
+FUZZ_xs_server := user/simback/xs_server.c user/simback/xs_store.c
+FUZZ_xs_store  := user/simback/xs_store.c tests/fuzz/ref_xs_store.c
+FUZZ_filters   := tests/fuzz/ref_filter.c
+FUZZ_LIBS_filters := -lbpf
+
+$(foreach t,$(FUZZ_TARGETS),$(eval FUZZ_OBJS_$(t) := $(patsubst %.c,$(FUZZ_B)/%.o,$(FUZZ_$(t)))))
+
+fuzz-build: $(FUZZ_BINS) $(FILTER_OBJS)
+
+FUZZ_COV     := -fsanitize=fuzzer-no-link
+# the reference XenStore guides nothing: no coverage, half the cost
+%/ref_xs_store.o: FUZZ_COV :=
+
+$(FUZZ_B)/%.o: %.c | deps-ok
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_CFLAGS) $(FUZZ_COV) -MMD -MP -c $< -o $@
+
+.SECONDEXPANSION:
+$(FUZZ_B)/fuzz_%: $(FUZZ_B)/tests/fuzz/fuzz_%.o $$(FUZZ_OBJS_$$*)
+	$(CLANG) -fsanitize=fuzzer,address,undefined -o $@ $^ $(FUZZ_LIBS_$*)
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
 .SECONDARY:

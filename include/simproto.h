@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define XSIM_MAGIC          0x4d495358u  /* "XSIM" little-endian */
-#define XSIM_GNTTAB_ENTRIES 4096u
+#define XSIM_GNTTAB_ENTRIES 16384u
 #define XSIM_GNTTAB_RESERVED 8u          /* refs 0..7 unused, as in Xen */
 
 enum xsim_type {

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XENNET_STATS_MAGIC 0x78656e3273746174ull  /* "xen2stat" */
+#define XENNET_STATS_MAGIC 0x78656e3373746174ull  /* "xen3stat" */
 #define XENNET_STATS_QUEUES 8                     /* the most queues an instance runs */
 
 struct xennet_queue_stats {
@@ -35,6 +35,16 @@ struct xennet_queue_stats {
 	uint64_t xsk_fill_empty;    /* times the fill ring was empty */
 	uint64_t xsk_tx_invalid;
 	uint64_t xsk_tx_ring_empty;
+	/* offloads toward the guest */
+	uint64_t rx_gso;            /* GSO packets from the backend, cut up here */
+	uint64_t rx_gso_segments;   /* the frames they made */
+	uint64_t rx_csum_offloaded; /* frames handed to the kernel with a partial checksum */
+	uint64_t rx_csum_sw;        /* partial checksums completed in userspace */
+	/* copies made by the datapath (0 in zero-copy mode, but for GSO) */
+	uint64_t rx_copied_bytes;   /* backend -> guest: Xen buffers into UMEM frames */
+	uint64_t tx_copied_bytes;   /* guest -> backend: UMEM frames into Xen buffers */
+	uint64_t wakeups_spurious;  /* event-channel wakeups that found no work */
+	uint64_t wakeups_throttled; /* times a storm of them kept the channel masked a while */
 };
 
 /* Field names, in order, as `xennet-xdp stats` prints them. */
@@ -43,7 +53,9 @@ struct xennet_queue_stats {
 	X(rx_xsk_full) X(rx_kicks) X(tx_packets) X(tx_bytes) X(tx_dropped)     \
 	X(tx_errors) X(tx_invalid) X(tx_ring_full) X(fill_short) X(notifies)   \
 	X(wakeups) X(xsk_rx_dropped) X(xsk_rx_invalid) X(xsk_rx_ring_full)     \
-	X(xsk_fill_empty) X(xsk_tx_invalid) X(xsk_tx_ring_empty)
+	X(xsk_fill_empty) X(xsk_tx_invalid) X(xsk_tx_ring_empty) X(rx_gso)       \
+	X(rx_gso_segments) X(rx_csum_offloaded) X(rx_csum_sw) X(rx_copied_bytes)  \
+	X(tx_copied_bytes) X(wakeups_spurious) X(wakeups_throttled)
 
 /* The file RUN_DIR/<ifname>.stats holds this. */
 struct xennet_stats_file {

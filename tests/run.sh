@@ -1,14 +1,14 @@
 #!/bin/bash
 # Run the test tiers named on the command line (build, pkg, setup, unit,
-# e2e, xen, or all) and
-# end with one line "N passed, N failed".  Exit status 0 only if none failed.
+# fuzz, e2e, xen, or all) and end with one line "N passed, N failed".  Exit
+# status 0 only if none failed.
 set -u
 cd "$(dirname "$0")/.."
 B=${XENNET_BUILD:-build}
 export XENNET_BUILD=$B
 passed=0 failed=0
 tiers="$*"
-[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build pkg setup unit e2e xen"
+[ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build pkg setup unit fuzz e2e xen"
 
 count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is one failure
 	local log=$1 rc=$2 p f
@@ -69,6 +69,13 @@ for tier in $tiers; do
 			count "$log" "$rc" "$t"
 			rm -f "$log"
 		done ;;
+	fuzz)
+		# each libFuzzer target a few seconds on its corpus, and every
+		# crash found so far (tests/fuzz/regress/) once
+		log=$(mktemp)
+		tests/fuzz/run.sh short 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+		count "$log" "$rc" "tests/fuzz/run.sh"
+		rm -f "$log" ;;
 	e2e)
 		for t in tests/e2e/test_*.sh; do
 			log=$(mktemp)

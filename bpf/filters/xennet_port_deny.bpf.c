@@ -5,10 +5,13 @@
  * Chain position: XDP_RUN_CONFIG priority 10, chain on XDP_PASS (runs before
  * xennet_prefix (20) and xennet_ratelimit (30) in libxdp's dispatcher).
  *
- * Parsing: Ethernet, one optional VLAN tag, IPv4 (IHL honoured; non-first
- * fragments carry no ports and pass), IPv6 (TCP/UDP directly after the fixed
- * header only; extension headers are not walked, so such packets pass).
- * Non-IP, truncated or malformed frames pass.
+ * Parsing (filter_common.h): Ethernet, up to two VLAN tags, IPv4 or IPv6
+ * with its extension headers; a first fragment is judged by its ports, later
+ * fragments carry none and pass (the first one was judged).  Non-IP frames
+ * pass; IP frames the parser cannot judge (cut short, IHL < 5, a first
+ * fragment too short to hold its ports, TCP at fragment offset 1, more than
+ * two VLAN tags or eight extension headers) are dropped.  Frames larger than
+ * one buffer (multi-buffer XDP, SEC("xdp.frags")) are read whole.
  *
  * Maps
  *   xennet_denyport  BPF_MAP_TYPE_HASH, max_entries 1024  (the name is 15
@@ -77,14 +80,20 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(xennet_port_deny);
 
-SEC("xdp")
+SEC("xdp.frags")
 int xennet_port_deny(struct xdp_md *ctx)
 {
 	struct xennet_pkt p;
 	struct xennet_port_key k;
 	struct xennet_hits *h;
 
-	if (xennet_parse(ctx, &p) < 0 || p.l4proto == 0)
+	switch (xennet_parse(ctx, &p)) {
+	case XENNET_BAD:
+		return xennet_count(&xennet_port_st, XDP_DROP);
+	case XENNET_NOT_IP:
+		return xennet_count(&xennet_port_st, XDP_PASS);
+	}
+	if (p.l4proto == 0)             /* not TCP/UDP, or a later fragment */
 		return xennet_count(&xennet_port_st, XDP_PASS);
 
 	k.port = p.dport;

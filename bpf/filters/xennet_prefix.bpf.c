@@ -8,13 +8,16 @@
  *          its family.  With an empty xennet_pfx_v6 every IPv6 packet is
  *          dropped: add ::/0 to let all IPv6 through (0.0.0.0/0 likewise).
  *   Any other mode value behaves as 0.
- * Non-IP frames (ARP, ...) and truncated or malformed IP headers always pass.
+ * Non-IP frames (ARP, ...) always pass; IP frames the parser cannot judge
+ * (see filter_common.h: cut short, IHL < 5, more than two VLAN tags, ...)
+ * are dropped in both modes.
  * The longest matching prefix's hit counter is incremented (in both modes).
  *
  * Chain position: XDP_RUN_CONFIG priority 20, chain on XDP_PASS.
  *
- * Parsing: Ethernet, one optional VLAN tag, IPv4 (IHL honoured) or IPv6;
- * fragments are judged by their source address like any other packet.
+ * Parsing (filter_common.h): Ethernet, up to two VLAN tags, IPv4 or IPv6,
+ * read whole in multi-buffer frames (SEC("xdp.frags")); fragments are judged
+ * by their source address like any other packet.
  *
  * Maps
  *   xennet_pfx_v4   BPF_MAP_TYPE_LPM_TRIE, BPF_F_NO_PREALLOC, max_entries 1024
@@ -122,7 +125,7 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(xennet_prefix);
 
-SEC("xdp")
+SEC("xdp.frags")
 int xennet_prefix(struct xdp_md *ctx)
 {
 	struct xennet_pkt p;
@@ -130,8 +133,12 @@ int xennet_prefix(struct xdp_md *ctx)
 	struct xennet_hits *h;
 	__u32 zero = 0, mode;
 
-	if (xennet_parse(ctx, &p) < 0)
+	switch (xennet_parse(ctx, &p)) {
+	case XENNET_BAD:
+		return xennet_count(&xennet_pfx_st, XDP_DROP);
+	case XENNET_NOT_IP:
 		return xennet_count(&xennet_pfx_st, XDP_PASS);
+	}
 
 	cfg = bpf_map_lookup_elem(&xennet_pfx_cfg, &zero);
 	mode = cfg ? cfg->mode : XENNET_PFX_DENY;

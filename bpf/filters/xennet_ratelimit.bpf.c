@@ -6,7 +6,9 @@
  * its source's bucket holds less than one.  A source seen for the first time
  * starts with a full bucket.  rate_pps 0 (the default) disables the filter:
  * everything passes and no bucket is kept.  burst 0 is taken as 1.
- * Non-IP frames (ARP, ...) and truncated or malformed IP headers pass.
+ * Non-IP frames (ARP, ...) pass; while a rate is set, IP frames the parser
+ * cannot judge (filter_common.h: cut short, IHL < 5, ...) are dropped.
+ * Up to two VLAN tags; multi-buffer frames (SEC("xdp.frags")) count once.
  *
  * Tokens are kept in units of 1e-9 packet, so that a refill is exactly
  * elapsed_ns * rate_pps (from bpf_ktime_get_ns(), CLOCK_MONOTONIC), the bucket
@@ -109,7 +111,7 @@ struct {
 	__uint(XDP_PASS, 1);
 } XDP_RUN_CONFIG(xennet_ratelimit);
 
-SEC("xdp")
+SEC("xdp.frags")
 int xennet_ratelimit(struct xdp_md *ctx)
 {
 	struct xennet_pkt p;
@@ -122,8 +124,12 @@ int xennet_ratelimit(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&xennet_rl_cfg, &zero);
 	if (!cfg || cfg->rate_pps == 0)
 		return xennet_count(&xennet_rl_st, XDP_PASS);
-	if (xennet_parse(ctx, &p) < 0)
+	switch (xennet_parse(ctx, &p)) {
+	case XENNET_BAD:
+		return xennet_count(&xennet_rl_st, XDP_DROP);
+	case XENNET_NOT_IP:
 		return xennet_count(&xennet_rl_st, XDP_PASS);
+	}
 
 	rate = cfg->rate_pps;
 	burst = cfg->burst;

@@ -88,6 +88,23 @@ udp() {
 	tail -1 "$T/udp.$2" | awk '{ print $2 }'
 }
 query() { "$SB" query --socket "$SOCK" | sed -n "s/^$1=//p"; }
+# be_minus_fe: the packets the backend delivered minus those the frontend
+# took (delivered, dropped for want of room, refused), read when neither
+# count moves: a packet in flight between two reads is counted by one side
+# only.  Compare two of them around some traffic; "unsettled" if the counts
+# never stopped moving in 10 s.
+be_minus_fe() {
+	local i a b c d
+	fe_took() {
+		"$XN" stats "$IFN" | awk '$1 == "rx_packets" || $1 == "rx_dropped" || $1 == "rx_invalid" { n += $2 } END { print n + 0 }'
+	}
+	for i in $(seq 50); do
+		a=$(query rx-packets) b=$(fe_took); sleep 0.2
+		c=$(query rx-packets) d=$(fe_took)
+		[ "$a/$b" = "$c/$d" ] && { echo $((a - b)); return 0; }
+	done
+	echo unsettled
+}
 # xs_ls DIR: sorted child names of a XenStore directory, through the real client tools
 xs_ls() { XENSTORED_PATH=$SOCK xenstore-list "$1" | sort | tr '\n' ' '; }
 

@@ -32,11 +32,12 @@ check "under JOURNAL_STREAM: '<3>NAME: message'" \
 # ...and not when stderr is something else than that stream
 JOURNAL_STREAM=$(stat -c %d:%i "$T/journal") "$XN" status "$NOSUCH" 2>"$T/err2"
 check "JOURNAL_STREAM naming another file: no prefix" grep -q "^$NOSUCH: " "$T/err2"
-# every command of the usage lines answers -h (exit 0, its own usage first)
+# every command of the usage lines answers -h (exit 0, its own usage first),
+# given up to its first argument but IFNAME
 "$XN" --generate usage >"$T/usage"
 bad=
 while read -r prog words; do
-	path=$(printf '%s\n' "$words" | awk '{ for (i = 1; i <= NF; i++) { if ($i ~ /^[[\-]/) break; printf "%s ", $i } }')
+	path=$(printf '%s\n' "$words" | awk '{ for (i = 1; i <= NF; i++) { if ($i ~ /^[[\-]/ || ($i ~ /^[A-Z]+$/ && $i != "IFNAME")) break; printf "%s ", $i } }')
 	args=$(printf '%s' "$path" | sed 's/IFNAME/xnany0/g')
 	# shellcheck disable=SC2086
 	"$XN" $args -h >"$T/help" 2>&1 && head -1 "$T/help" | grep -qF "usage: xennet-xdp ${path% }" ||

@@ -38,6 +38,8 @@ DEB=$(ls "$T"/deb/xennet-xdp_"$VERSION"_*.deb 2>/dev/null | head -1)
 
 dpkg-deb -c "$DEB" | awk '$1 !~ /^d/ { sub(/^\.\//, "", $6); print $6 }' | sort >"$T/files"
 cat >"$T/want" <<EOF
+etc/xennet-xdp/example.conf
+lib/systemd/system/xennet-xdp@.service
 usr/lib/xennet-xdp/filters/xennet_port_deny.bpf.o
 usr/lib/xennet-xdp/filters/xennet_prefix.bpf.o
 usr/lib/xennet-xdp/filters/xennet_ratelimit.bpf.o
@@ -50,7 +52,7 @@ usr/share/lintian/overrides/xennet-xdp
 usr/share/man/man1/xennet-simback.1.gz
 usr/share/man/man8/xennet-xdp.8.gz
 EOF
-check "the .deb holds exactly the program, filters, simulator, man pages, completion" \
+check "the .deb holds exactly the program, filters, simulator, man pages, completion, unit, example config" \
 	cmp -s "$T/files" "$T/want" || diff "$T/want" "$T/files"
 check "...and no test binary" sh -c "! grep -Eq 'test|xskbench|udpburst' '$T/files'"
 
@@ -81,9 +83,22 @@ check "man xennet-xdp(8) renders, with every command" sh -c \
 	 grep -q 'filter rule IFNAME ratelimit set' '$T/man8' && grep -q 'EXIT STATUS' '$T/man8'"
 check "man xennet-simback(1) renders" sh -c \
 	"MANWIDTH=80 man -l '$R/usr/share/man/man1/xennet-simback.1.gz' 2>/dev/null | grep -q 'xennet-simback ctl'"
+MANPATH=$R/usr/share/man systemd-analyze verify --root="$R" xennet-xdp@xennet0.service >"$T/verify" 2>&1; rc=$?
+check "the installed unit: systemd-analyze verify xennet-xdp@xennet0 (its program, its man page): clean" \
+	sh -c "[ $rc = 0 ] && [ ! -s '$T/verify' ]" || cat "$T/verify"
+check "the unit runs the installed program on /etc/xennet-xdp/IFNAME.conf" \
+	grep -qx 'ExecStart=/usr/sbin/xennet-xdp up --config /etc/xennet-xdp/%i.conf --ifname %i' \
+	"$R/lib/systemd/system/xennet-xdp@.service"
+example_ok() {
+	local ex=$R/etc/xennet-xdp/example.conf
+	grep -qx /etc/xennet-xdp/example.conf "$R/var/lib/dpkg/info/xennet-xdp.conffiles" &&
+		! grep -Eqv '^(#|$)' "$ex" &&
+		grep -q '^#filter = /usr/lib/xennet-xdp/filters/xennet_port_deny.bpf.o' "$ex"
+}
+check "the example config is a conffile, all commented out, naming the installed filters" example_ok
 dpkg --root="$R" --force-depends --force-not-root -r xennet-xdp >"$T/dpkg" 2>&1; rc=$?
-check "dpkg -r: exit 0, nothing of it left" \
-	sh -c "[ $rc = 0 ] && [ -z \"\$(find '$R/usr' -type f 2>/dev/null)\" ]" || cat "$T/dpkg"
+check "dpkg -r: exit 0, nothing of it left (but the conffile, until a purge)" \
+	sh -c "[ $rc = 0 ] && [ -z \"\$(find '$R/usr' '$R/lib' -type f 2>/dev/null)\" ]" || cat "$T/dpkg"
 
 # make install into a DESTDIR, in a copy of its own: only what is installed
 # is built; every variable is honoured
@@ -93,9 +108,11 @@ copy "$T/mi"
 check "make install DESTDIR= PREFIX= SBINDIR= MANDIR=: exit 0" [ "$rc" = 0 ] || tail -20 "$T/mi.log"
 (cd "$T/dest" && find . -type f | sed 's|^\./||' | sort) >"$T/mifiles"
 cat >"$T/miwant" <<EOF
+etc/xennet-xdp/example.conf
 opt/man/man1/xennet-simback.1
 opt/man/man8/xennet-xdp.8
 opt/sb/xennet-xdp
+opt/xx/lib/systemd/system/xennet-xdp@.service
 opt/xx/lib/xennet-xdp/filters/xennet_port_deny.bpf.o
 opt/xx/lib/xennet-xdp/filters/xennet_prefix.bpf.o
 opt/xx/lib/xennet-xdp/filters/xennet_ratelimit.bpf.o

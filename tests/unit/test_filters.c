@@ -316,6 +316,9 @@ static void filter_names(void **state)
 			if (strncmp(n, "xennet_", 7) != 0)
 				fail_msg("%s: program %s does not start with xennet_", path, n);
 			assert_int_equal(bpf_program__type(p), BPF_PROG_TYPE_XDP);
+			/* frags-aware: loaded with BPF_F_XDP_HAS_FRAGS, so that it
+			 * can sit on an interface with multi-buffer frames */
+			assert_string_equal(bpf_program__section_name(p), "xdp.frags");
 			nprog++;
 		}
 		assert_int_equal(nprog, 1);
@@ -410,34 +413,39 @@ static void filter_port_deny(void **state)
 	EXPECT(f, b, mk_v4_full(b, 0, "198.51.100.1", "192.0.2.1", UDP(1000, 53), 5, 185), XDP_PASS);
 	assert_int_equal(port_hits(fd, 53, IPPROTO_UDP), 5);
 
-	/* not IP, not parseable, or not TCP/UDP directly: pass */
+	/* not IP, or not TCP/UDP: pass; IP that cannot be judged (cut short,
+	 * past its IP length, IHL < 5, a wrong version, a broken extension
+	 * header): dropped, with no rule hit */
 	EXPECT(f, b, mk_arp(b, 0), XDP_PASS);
 	EXPECT(f, b, mk_arp(b, 1), XDP_PASS);
 	n = mk_v4(b, "198.51.100.1", UDP(1000, 53));
-	EXPECT(f, b, 14, XDP_PASS);                     /* Ethernet header only */
-	EXPECT(f, b, 14 + 19, XDP_PASS);                /* IPv4 header cut short */
-	EXPECT(f, b, 14 + 20 + 4, XDP_PASS);            /* ports there, UDP header not whole */
-	EXPECT(f, b, 14 + 20 + 8, XDP_DROP);            /* UDP header whole, no payload */
+	EXPECT(f, b, 14, XDP_DROP);                     /* Ethernet header only */
+	EXPECT(f, b, 14 + 19, XDP_DROP);                /* IPv4 header cut short */
+	EXPECT(f, b, 14 + 20 + 4, XDP_DROP);            /* shorter than its IP length */
+	EXPECT(f, b, 14 + 20 + 8, XDP_DROP);
 	EXPECT(f, b, n, XDP_DROP);
+	b[17] = 28;                                     /* IP length: UDP header, no payload */
+	EXPECT(f, b, 14 + 28, XDP_DROP);
 	n = mk_v4_full(b, 1, "198.51.100.1", "192.0.2.1", UDP(1000, 53), 5, 0);
-	EXPECT(f, b, 16, XDP_PASS);                     /* VLAN tag cut short */
-	EXPECT(f, b, 18 + 20 + 7, XDP_PASS);
+	EXPECT(f, b, 16, XDP_DROP);                     /* VLAN tag cut short */
+	EXPECT(f, b, 18 + 20 + 7, XDP_DROP);
 	/* destination 192.0.0.53: a 16-byte header would put "port 53" in its
 	 * last two bytes */
 	n = mk_v4_full(b, 0, "198.51.100.1", "192.0.0.53", UDP(1000, 53), 6, 0);
-	EXPECT(f, b, 14 + 23, XDP_PASS);                /* options cut short */
+	EXPECT(f, b, 14 + 23, XDP_DROP);                /* options cut short */
 	b[14] = 0x44;                                   /* IHL 4: invalid */
-	EXPECT(f, b, n, XDP_PASS);
+	EXPECT(f, b, n, XDP_DROP);
 	b[14] = 0x56;                                   /* version 5 */
-	EXPECT(f, b, n, XDP_PASS);
+	EXPECT(f, b, n, XDP_DROP);
 	EXPECT(f, b, mk_v4(b, "198.51.100.1", ((struct l4){ IPPROTO_ICMP, 0, 53 })), XDP_PASS);
-	EXPECT(f, b, mk_v6(b, "2001:db8::1", ((struct l4){ 0 /* hop-by-hop */, 1000, 53 })), XDP_PASS);
+	/* a hop-by-hop header of (0xe8 + 1) * 8 bytes in a 16-byte payload */
+	EXPECT(f, b, mk_v6(b, "2001:db8::1", ((struct l4){ 0 /* hop-by-hop */, 1000, 53 })), XDP_DROP);
 	n = mk_v6(b, "2001:db8::1", UDP(1000, 53));
 	b[14] = 0x40;                                   /* IPv6 ethertype, version 4 */
-	EXPECT(f, b, n, XDP_PASS);
+	EXPECT(f, b, n, XDP_DROP);
 	b[14] = 0x60;
-	EXPECT(f, b, 14 + 39, XDP_PASS);
-	EXPECT(f, b, 14 + 40 + 7, XDP_PASS);
+	EXPECT(f, b, 14 + 39, XDP_DROP);
+	EXPECT(f, b, 14 + 40 + 7, XDP_DROP);
 	assert_int_equal(port_hits(fd, 53, IPPROTO_UDP), 7);
 
 	/* a rule removed at run time */
@@ -542,23 +550,26 @@ static void filter_prefix_deny(void **state)
 	EXPECT(f, b, mk_v6(b, "2001:db8:aa::4", UDP(1, 2)), XDP_PASS);
 	EXPECT(f, b, mk_v6(b, "::ffff:10.0.0.1", UDP(1, 2)), XDP_PASS);      /* v6, not v4 */
 	EXPECT(f, b, mk_v6_full(b, 1, "2001:db8:1:2::5", "2001:db8::2", UDP(1, 2)), XDP_DROP);
-	EXPECT(f, b, mk_v6(b, "2001:db8:1:2::5", ((struct l4){ 0, 1, 2 })), XDP_DROP);
+	EXPECT(f, b, mk_v6(b, "2001:db8:1:2::5", ((struct l4){ 0, 1, 2 })), XDP_DROP); /* broken chain */
 
-	/* non-IP and unparseable frames pass */
+	/* non-IP frames pass; IP frames cut short are dropped, with no rule hit */
 	EXPECT(f, b, mk_arp(b, 0), XDP_PASS);
 	EXPECT(f, b, mk_arp(b, 1), XDP_PASS);
+	n = mk_v4(b, "11.0.0.1", UDP(1, 2));
+	EXPECT(f, b, 14, XDP_DROP);
+	EXPECT(f, b, 14 + 19, XDP_DROP);
+	EXPECT(f, b, 14 + 20, XDP_DROP);                /* shorter than its IP length */
+	EXPECT(f, b, n, XDP_PASS);
 	n = mk_v4(b, "10.0.0.1", UDP(1, 2));
-	EXPECT(f, b, 14, XDP_PASS);
-	EXPECT(f, b, 14 + 19, XDP_PASS);
-	EXPECT(f, b, 14 + 20, XDP_DROP);                /* L3 is enough */
+	EXPECT(f, b, 14 + 20, XDP_DROP);
 	EXPECT(f, b, n, XDP_DROP);
 	n = mk_v6(b, "2001:db8:1:2::5", UDP(1, 2));
-	EXPECT(f, b, 14 + 39, XDP_PASS);
+	EXPECT(f, b, 14 + 39, XDP_DROP);
 	EXPECT(f, b, 14 + 40, XDP_DROP);
 
-	/* /8 rule: 10.200.3.4, 10.0.0.0, then 10.0.0.1 six times (icmp, fragment,
-	 * options, vlan, headers only, whole) */
-	assert_int_equal(v4_hits(v4, "10.0.0.0", 8), 8);
+	/* /8 rule: 10.200.3.4, 10.0.0.0, then 10.0.0.1 five times (icmp, fragment,
+	 * options, vlan, whole) */
+	assert_int_equal(v4_hits(v4, "10.0.0.0", 8), 7);
 	assert_int_equal(v4_hits(v4, "203.0.113.7", 32), 1);
 	assert_int_equal(v4_hits(v4, "192.168.1.0", 24), 2);
 
@@ -596,18 +607,20 @@ static void filter_prefix_allow(void **state)
 	EXPECT(f, b, mk_v6(b, "2001:db8:aa::5", UDP(1, 2)), XDP_PASS);       /* /128 */
 	EXPECT(f, b, mk_v6(b, "2001:db8:aa::6", UDP(1, 2)), XDP_DROP);
 
-	/* non-IP and unparseable frames pass even in allow-list mode */
+	/* non-IP frames pass even in allow-list mode; IP frames cut short are
+	 * dropped, even from an allowed source */
 	EXPECT(f, b, mk_arp(b, 0), XDP_PASS);
 	EXPECT(f, b, mk_arp(b, 1), XDP_PASS);
-	n = mk_v4(b, "11.0.0.1", UDP(1, 2));
-	EXPECT(f, b, 14, XDP_PASS);
-	EXPECT(f, b, 14 + 19, XDP_PASS);
-	EXPECT(f, b, n, XDP_DROP);
+	n = mk_v4(b, "10.0.0.1", UDP(1, 2));
+	EXPECT(f, b, 14, XDP_DROP);
+	EXPECT(f, b, 14 + 19, XDP_DROP);
+	EXPECT(f, b, 14 + 20, XDP_DROP);
+	EXPECT(f, b, n, XDP_PASS);
 	n = mk_v6(b, "2001:db8:1:3::5", UDP(1, 2));
-	EXPECT(f, b, 14 + 39, XDP_PASS);
+	EXPECT(f, b, 14 + 39, XDP_DROP);
 	EXPECT(f, b, n, XDP_DROP);
 
-	assert_int_equal(v4_hits(v4, "10.0.0.0", 8), 2);
+	assert_int_equal(v4_hits(v4, "10.0.0.0", 8), 3);
 
 	/* ::/0 lets every IPv6 source through; back to deny-list drops them all */
 	add_v6(v6, "::", 0);
@@ -695,12 +708,15 @@ static void filter_ratelimit(void **state)
 	assert_int_equal(bpf_map_lookup_elem(src, &ka, &st), 0);
 	assert_true(st.tokens < NS);
 	assert_true(st.last_ns <= bpf_clock_ns(f, src));
-	/* non-IP and unparseable frames are not limited */
-	mk_v4(cut, "198.51.100.1", UDP(1, 2));
+	/* non-IP frames are not limited; IP frames cut short are dropped
+	 * (and take no token: 198.51.100.3 still has its burst) */
+	mk_v4(cut, "198.51.100.3", UDP(1, 2));
 	for (int i = 0; i < 5; i++) {
 		EXPECT(f, b, mk_arp(b, 0), XDP_PASS);
-		EXPECT(f, cut, 14 + 19, XDP_PASS);      /* IPv4 header cut short */
+		EXPECT(f, cut, 14 + 19, XDP_DROP);      /* IPv4 header cut short */
 	}
+	for (int i = 0; i < 3; i++)
+		EXPECT(f, b, mk_v4(b, "198.51.100.3", UDP(1, 2)), XDP_PASS);
 
 	/* IPv6 sources have their own buckets; VLAN-tagged frames count too */
 	EXPECT(f, b, mk_v6(b, "2001:db8::1", UDP(1, 2)), XDP_PASS);
@@ -754,6 +770,427 @@ static void filter_ratelimit(void **state)
 	check_stats(f, "xennet_rl_st");
 }
 
+/* ---- hostile frames ----------------------------------------------------
+ * A small builder for the frames an attacker would send: any number of VLAN
+ * tags, IPv4 with options and fragment fields, IPv6 with a chain of
+ * extension headers, and a cut-off L4 header.  Each header appended writes
+ * its own protocol number into the previous one's next-header field. */
+
+#define PKT_MAX 16384   /* room for multi-buffer frames (several pages) */
+
+struct pkt {
+	uint8_t b[PKT_MAX];
+	size_t n;
+	size_t l3;          /* start of the IP header */
+	int v6;
+	size_t nh;          /* offset of the pending next-header byte, 0: none */
+};
+
+static struct pkt *pkt_eth(struct pkt *p, int ntags, const uint16_t *tpids, uint16_t type)
+{
+	memset(p, 0, sizeof(*p));
+	memcpy(p->b, (uint8_t[]){ 0x02, 0, 0, 0, 0, 0x01, 0x02, 0, 0, 0, 0, 0x02 }, 12);
+	p->n = 12;
+	for (int i = 0; i < ntags; i++) {
+		p->b[p->n++] = (uint8_t)(tpids[i] >> 8);
+		p->b[p->n++] = (uint8_t)tpids[i];
+		p->b[p->n++] = 0x00;
+		p->b[p->n++] = (uint8_t)(10 + i);      /* VID */
+	}
+	p->b[p->n++] = (uint8_t)(type >> 8);
+	p->b[p->n++] = (uint8_t)type;
+	return p;
+}
+
+static void pkt_next(struct pkt *p, uint8_t proto)
+{
+	if (p->nh)
+		p->b[p->nh] = proto;
+}
+
+/* IPv4 header, ihl words (options NOPs), frag = flags | offset (host order) */
+static void pkt_ip4(struct pkt *p, const char *src, unsigned int ihl, uint16_t frag)
+{
+	uint8_t *h = p->b + p->n;
+
+	p->l3 = p->n;
+	p->v6 = 0;
+	memset(h, 0x01, ihl * 4);
+	memset(h, 0, 20);
+	h[0] = (uint8_t)(0x40 | ihl);
+	h[6] = (uint8_t)(frag >> 8);
+	h[7] = (uint8_t)frag;
+	h[8] = 64;
+	assert_int_equal(inet_pton(AF_INET, src, h + 12), 1);
+	assert_int_equal(inet_pton(AF_INET, "192.0.2.1", h + 16), 1);
+	p->nh = p->n + 9;
+	p->n += ihl < 5 ? 20 : ihl * 4;
+}
+
+static void pkt_ip6(struct pkt *p, const char *src)
+{
+	uint8_t *h = p->b + p->n;
+
+	p->l3 = p->n;
+	p->v6 = 1;
+	memset(h, 0, 40);
+	h[0] = 0x60;
+	h[7] = 64;
+	assert_int_equal(inet_pton(AF_INET6, src, h + 8), 1);
+	assert_int_equal(inet_pton(AF_INET6, "2001:db8:ffff::1", h + 24), 1);
+	p->nh = p->n + 6;
+	p->n += 40;
+}
+
+/* An extension header of len bytes: Hop-by-Hop (0), Routing (43),
+ * Destination Options (60) in 8-byte units, AH (51) in 4-byte units. */
+static void pkt_ext6(struct pkt *p, uint8_t type, size_t len)
+{
+	uint8_t *h = p->b + p->n;
+
+	pkt_next(p, type);
+	memset(h, 0, len);
+	h[1] = (uint8_t)(type == 51 ? len / 4 - 2 : len / 8 - 1);
+	if (type == 0 || type == 60) {          /* one PadN option filling it */
+		h[2] = 1;
+		h[3] = (uint8_t)(len - 4);
+	} else if (type == 43) {
+		h[2] = 4;                       /* segment routing, segments left 0 */
+	}
+	p->nh = p->n;
+	p->n += len;
+}
+
+static void pkt_frag6(struct pkt *p, uint16_t offset, int more)
+{
+	uint8_t *h = p->b + p->n;
+	uint16_t v = (uint16_t)(offset << 3 | (more ? 1 : 0));
+
+	pkt_next(p, 44);
+	memset(h, 0, 8);
+	h[2] = (uint8_t)(v >> 8);
+	h[3] = (uint8_t)v;
+	h[7] = 0x2a;                            /* identification */
+	p->nh = p->n;
+	p->n += 8;
+}
+
+/* The first nbytes of a TCP (20-byte) or UDP (8-byte) header to dport,
+ * or of anything else; nbytes < 0: the whole header and 8 bytes of data. */
+static void pkt_l4(struct pkt *p, uint8_t proto, uint16_t dport, int nbytes)
+{
+	uint8_t h[28];
+	size_t hl = proto == IPPROTO_TCP ? 20 : 8;
+	size_t n = nbytes < 0 ? hl + 8 : (size_t)nbytes;
+
+	pkt_next(p, proto);
+	p->nh = 0;
+	memset(h, 0xab, sizeof(h));
+	memset(h, 0, hl);
+	h[0] = 0x9c; h[1] = 0x40;               /* source port 40000 */
+	h[2] = (uint8_t)(dport >> 8); h[3] = (uint8_t)dport;
+	if (proto == IPPROTO_TCP) {
+		h[12] = 5 << 4;
+		h[13] = 0x02;
+	} else {
+		h[5] = 16;
+	}
+	assert_true(n <= sizeof(h));
+	memcpy(p->b + p->n, h, n);
+	p->n += n;
+}
+
+/* bytes of payload (after everything so far) */
+static void pkt_data(struct pkt *p, size_t n, uint8_t fill)
+{
+	assert_true(p->n + n <= PKT_MAX);
+	memset(p->b + p->n, fill, n);
+	p->n += n;
+}
+
+/* Set the IP length field to what was built, plus adj. */
+static void pkt_len(struct pkt *p, int adj)
+{
+	size_t v = p->n - p->l3 - (p->v6 ? 40 : 0) + (size_t)adj;
+	size_t at = p->l3 + (p->v6 ? 4 : 2);
+
+	p->b[at] = (uint8_t)(v >> 8);
+	p->b[at + 1] = (uint8_t)v;
+}
+
+static const char *act_name(int act)
+{
+	return act == XDP_PASS ? "PASS" : act == XDP_DROP ? "DROP" : "other";
+}
+
+/* Run a hostile case; a mismatch is printed and counted, not fatal, so
+ * that one run lists every case the filter gets wrong. */
+static void hcase(struct fx *f, int *bad, const char *name, const struct pkt *p, int want)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = p->b, .data_size_in = (__u32)p->n, .repeat = 1);
+	int act;
+
+	if (bpf_prog_test_run_opts(f->prog, &o)) {
+		print_message("MISMATCH %s (%zu bytes): test run failed: %s\n", name, p->n, strerror(errno));
+		(*bad)++;
+		return;
+	}
+	act = (int)o.retval;
+	if (act == XDP_DROP)
+		f->n_drop++;
+	else if (act == XDP_PASS)
+		f->n_pass++;
+	if (act != want) {
+		print_message("MISMATCH %s: %s, want %s\n", name, act_name(act), act_name(want));
+		(*bad)++;
+	}
+}
+
+/* After the cases: fail if any was judged wrong, then check the counters. */
+static void hcase_end(struct fx *f, struct pkt *p, int bad, const char *stats_map)
+{
+	free(p);
+	if (bad)
+		fail_msg("%d frames judged wrong", bad);
+	check_stats(f, stats_map);
+}
+
+static const uint16_t QINQ[] = { ETH_P_8021AD, ETH_P_8021Q }, QQ[] = { ETH_P_8021Q, ETH_P_8021Q },
+		      QQQ[] = { ETH_P_8021AD, ETH_P_8021Q, ETH_P_8021Q }, Q1[] = { ETH_P_8021Q };
+
+#define V4 "198.51.100.1"
+#define V6 "2001:db8::1"
+#define CASE(name, want, ...) do { __VA_ARGS__; hcase(f, &bad, (name), p, (want)); } while (0)
+
+/* TCP 80 and UDP 53 denied: each way round the rules an attacker has */
+static void filter_port_deny_hostile(void **state)
+{
+	struct fx *f = need_fx(state);
+	int fd = map_fd(f, "xennet_denyport", sizeof(struct port_key), sizeof(struct hits));
+	struct port_key k;
+	struct hits zero = { 0 };
+	struct pkt *p = calloc(1, sizeof(*p));
+	int bad = 0;
+
+	assert_non_null(p);
+	k = (struct port_key){ 80, IPPROTO_TCP, 0 };
+	update(fd, &k, &zero);
+	k = (struct port_key){ 53, IPPROTO_UDP, 0 };
+	update(fd, &k, &zero);
+
+	/* IPv4 fragments (RFC 1858): judge the first by its ports as soon as it
+	 * holds them, drop one too short to, and TCP at offset 1 */
+	CASE("v4 first fragment, 8 bytes of TCP to 80, unpadded", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0x2000); pkt_l4(p, IPPROTO_TCP, 80, 8); pkt_len(p, 0));
+	CASE("v4 first fragment, 8 bytes of TCP to 81", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0x2000); pkt_l4(p, IPPROTO_TCP, 81, 8); pkt_len(p, 0));
+	CASE("v4 first fragment, 4 bytes of UDP to 53", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0x2000); pkt_l4(p, IPPROTO_UDP, 53, 4); pkt_len(p, 0));
+	CASE("v4 first fragment, 3 bytes of TCP (no whole port)", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0x2000); pkt_l4(p, IPPROTO_TCP, 80, 3); pkt_len(p, 0));
+	CASE("v4 first fragment, no TCP byte at all", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0x2000); pkt_next(p, IPPROTO_TCP); pkt_len(p, 0));
+	CASE("v4 unfragmented, 2 bytes of UDP", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_UDP, 81, 2); pkt_len(p, 0));
+	CASE("v4 TCP at fragment offset 1 (more fragments)", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0x2000 | 1); pkt_next(p, IPPROTO_TCP);
+	     pkt_data(p, 16, 0); pkt_len(p, 0));
+	CASE("v4 TCP at fragment offset 1 (last fragment)", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 1); pkt_next(p, IPPROTO_TCP);
+	     pkt_data(p, 16, 0); pkt_len(p, 0));
+	CASE("v4 TCP at fragment offset 2", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0x2000 | 2); pkt_next(p, IPPROTO_TCP);
+	     pkt_data(p, 16, 0); pkt_len(p, 0));
+	CASE("v4 UDP at fragment offset 1", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0x2000 | 1); pkt_next(p, IPPROTO_UDP);
+	     pkt_data(p, 16, 0); pkt_len(p, 0));
+	/* lengths: the IP header's total length, not the frame, says where L4 ends */
+	CASE("v4 padded frame, TCP to 81, padding reading as port 80", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 0);
+	     pkt_data(p, 4, 0); p->b[p->n - 1] = 80);
+	CASE("v4 total length beyond the frame", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 1));
+	CASE("v4 total length shorter than the header", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 6, 0); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, -37));
+	for (unsigned int ihl = 0; ihl < 5; ihl++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "v4 IHL %u, TCP to 80", ihl);
+		CASE(name, XDP_DROP, pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, ihl, 0);
+		     pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, 0));
+	}
+
+	/* IPv6 extension headers, walked */
+	CASE("v6 Hop-by-Hop, TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 0, 8); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, 0));
+	CASE("v6 Hop-by-Hop, TCP to 81", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 0, 8); pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 0));
+	CASE("v6 Routing, TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 43, 24); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, 0));
+	CASE("v6 Destination Options, UDP to 53", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 60, 16); pkt_l4(p, IPPROTO_UDP, 53, -1); pkt_len(p, 0));
+	CASE("v6 Fragment (first, more), TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_frag6(p, 0, 1); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, 0));
+	CASE("v6 atomic Fragment, TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_frag6(p, 0, 0); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, 0));
+	CASE("v6 AH, TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 51, 24); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, 0));
+	CASE("v6 HbH, Dest, Routing, Fragment, AH, Dest, TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 0, 8); pkt_ext6(p, 60, 8);
+	     pkt_ext6(p, 43, 24); pkt_frag6(p, 0, 1); pkt_ext6(p, 51, 12); pkt_ext6(p, 60, 2048);
+	     pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, 0));
+	CASE("v6 the same chain, TCP to 81", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 0, 8); pkt_ext6(p, 60, 8);
+	     pkt_ext6(p, 43, 24); pkt_frag6(p, 0, 1); pkt_ext6(p, 51, 12); pkt_ext6(p, 60, 2048);
+	     pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 0));
+	CASE("v6 nine extension headers, TCP to 81 (more than the filter walks)", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6);
+	     for (int i = 0; i < 9; i++) pkt_ext6(p, 60, 8);
+	     pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 0));
+	CASE("v6 eight extension headers, TCP to 81", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6);
+	     for (int i = 0; i < 8; i++) pkt_ext6(p, 60, 8);
+	     pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 0));
+	CASE("v6 extension header running past the payload", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 0, 16); pkt_len(p, -8));
+	CASE("v6 first fragment, 3 bytes of TCP", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_frag6(p, 0, 1); pkt_l4(p, IPPROTO_TCP, 80, 3); pkt_len(p, 0));
+	CASE("v6 TCP at fragment offset 1", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_frag6(p, 1, 1); pkt_next(p, IPPROTO_TCP);
+	     pkt_data(p, 16, 0); pkt_len(p, 0));
+	CASE("v6 TCP at fragment offset 185", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_frag6(p, 185, 0); pkt_next(p, IPPROTO_TCP);
+	     pkt_data(p, 16, 0); pkt_len(p, 0));
+	CASE("v6 payload length beyond the frame", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 1));
+	CASE("v6 Dest, ICMPv6", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 60, 8); pkt_l4(p, 58, 80, -1); pkt_len(p, 0));
+	CASE("v6 HbH, No Next Header", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 0, 8); pkt_next(p, 59); p->nh = 0;
+	     pkt_data(p, 8, 0); pkt_len(p, 0));
+
+	/* VLAN: two tags (802.1ad), and more than the filter walks */
+	CASE("QinQ 88a8/8100, v4 TCP to 80", XDP_DROP,
+	     pkt_eth(p, 2, QINQ, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_len(p, 0));
+	CASE("QinQ 8100/8100, v6 UDP to 53", XDP_DROP,
+	     pkt_eth(p, 2, QQ, ETH_P_IPV6); pkt_ip6(p, V6); pkt_l4(p, IPPROTO_UDP, 53, -1); pkt_len(p, 0));
+	CASE("QinQ, v4 TCP to 81", XDP_PASS,
+	     pkt_eth(p, 2, QINQ, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 0));
+	CASE("QinQ, ARP", XDP_PASS, pkt_eth(p, 2, QINQ, ETH_P_ARP); pkt_data(p, 28, 0));
+	CASE("three tags, v4 TCP to 81 (more than the filter walks)", XDP_DROP,
+	     pkt_eth(p, 3, QQQ, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_len(p, 0));
+	CASE("one tag, cut inside the tag", XDP_DROP, pkt_eth(p, 1, Q1, ETH_P_IP); p->n = 16);
+
+	hcase_end(f, p, bad, "xennet_port_st");
+}
+
+/* Frames larger than a page: with the frags flag, BPF_PROG_TEST_RUN puts
+ * the first 3520 bytes (a page less XDP headroom and skb_shared_info) in
+ * the linear buffer and the rest in page fragments; headers beyond the
+ * linear part are read with bpf_xdp_load_bytes. */
+static void filter_port_deny_multibuf(void **state)
+{
+	struct fx *f = need_fx(state);
+	int fd = map_fd(f, "xennet_denyport", sizeof(struct port_key), sizeof(struct hits));
+	struct port_key k = { 80, IPPROTO_TCP, 0 };
+	struct hits zero = { 0 };
+	struct pkt *p = calloc(1, sizeof(*p));
+	int bad = 0;
+
+	assert_non_null(p);
+	update(fd, &k, &zero);
+	CASE("9000-byte v4 TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_TCP, 80, -1);
+	     pkt_data(p, 9000 - p->n, 0x50); pkt_len(p, 0));
+	CASE("9000-byte v4 TCP to 81", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, V4, 5, 0); pkt_l4(p, IPPROTO_TCP, 81, -1);
+	     pkt_data(p, 9000 - p->n, 0x50); pkt_len(p, 0));
+	CASE("9000-byte QinQ v6 TCP to 80", XDP_DROP,
+	     pkt_eth(p, 2, QINQ, ETH_P_IPV6); pkt_ip6(p, V6); pkt_l4(p, IPPROTO_TCP, 80, -1);
+	     pkt_data(p, 9000 - p->n, 0x50); pkt_len(p, 0));
+	/* 2 x 2048 bytes of Destination Options: the TCP header starts at
+	 * 14 + 40 + 4096, in the second fragment */
+	CASE("v6 4 KiB of options, TCP to 80 in a fragment", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 60, 2048); pkt_ext6(p, 60, 2048);
+	     pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_data(p, 100, 0); pkt_len(p, 0));
+	CASE("v6 4 KiB of options, TCP to 81 in a fragment", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 60, 2048); pkt_ext6(p, 60, 2048);
+	     pkt_l4(p, IPPROTO_TCP, 81, -1); pkt_data(p, 100, 0); pkt_len(p, 0));
+	/* the ports straddle the end of the linear part (bytes 3518..3521) */
+	CASE("v6 ports across the linear/fragment boundary, TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 60, 2048); pkt_ext6(p, 60, 1416);
+	     assert_int_equal(p->n, 3518); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_data(p, 1000, 0); pkt_len(p, 0));
+	/* an extension header's length byte in a fragment */
+	CASE("v6 extension header starting in a fragment, TCP to 80", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 60, 2048); pkt_ext6(p, 60, 1464);
+	     pkt_ext6(p, 0, 64); pkt_l4(p, IPPROTO_TCP, 80, -1); pkt_data(p, 1000, 0); pkt_len(p, 0));
+	/* a first fragment whose TCP header is cut at the end of the frame */
+	CASE("v6 first fragment ending 2 bytes into TCP, in a fragment", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, V6); pkt_ext6(p, 60, 2048); pkt_ext6(p, 60, 2048);
+	     pkt_frag6(p, 0, 1); pkt_l4(p, IPPROTO_TCP, 80, 2); pkt_len(p, 0));
+	hcase_end(f, p, bad, "xennet_port_st");
+}
+
+static void filter_prefix_hostile(void **state)
+{
+	struct fx *f = need_fx(state);
+	struct pkt *p = calloc(1, sizeof(*p));
+	int bad = 0, v4, v6;
+
+	assert_non_null(p);
+	prefix_common(f, &v4, &v6);     /* 10/8, 2001:db8:1:2::/64, ... */
+	set_mode(f, 1);                 /* allow-list */
+	CASE("allow: QinQ from 10.0.0.1", XDP_PASS,
+	     pkt_eth(p, 2, QINQ, ETH_P_IP); pkt_ip4(p, "10.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1); pkt_len(p, 0));
+	CASE("allow: QinQ from 11.0.0.1", XDP_DROP,
+	     pkt_eth(p, 2, QINQ, ETH_P_IP); pkt_ip4(p, "11.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1); pkt_len(p, 0));
+	CASE("allow: QinQ from 2001:db8:1:3::5", XDP_DROP,
+	     pkt_eth(p, 2, QQ, ETH_P_IPV6); pkt_ip6(p, "2001:db8:1:3::5"); pkt_l4(p, IPPROTO_UDP, 1, -1); pkt_len(p, 0));
+	CASE("allow: three tags from 10.0.0.1", XDP_DROP,
+	     pkt_eth(p, 3, QQQ, ETH_P_IP); pkt_ip4(p, "10.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1); pkt_len(p, 0));
+	CASE("allow: IHL 4 from 10.0.0.1", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, "10.0.0.1", 4, 0); pkt_l4(p, IPPROTO_UDP, 1, -1); pkt_len(p, 0));
+	CASE("allow: 9000 bytes from 10.0.0.1", XDP_PASS,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, "10.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1);
+	     pkt_data(p, 9000 - p->n, 0); pkt_len(p, 0));
+	CASE("allow: 9000 bytes from 11.0.0.1", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, "11.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1);
+	     pkt_data(p, 9000 - p->n, 0); pkt_len(p, 0));
+	set_mode(f, 0);                 /* deny-list */
+	CASE("deny: QinQ from 10.0.0.1", XDP_DROP,
+	     pkt_eth(p, 2, QINQ, ETH_P_IP); pkt_ip4(p, "10.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1); pkt_len(p, 0));
+	CASE("deny: QinQ from 11.0.0.1", XDP_PASS,
+	     pkt_eth(p, 2, QINQ, ETH_P_IP); pkt_ip4(p, "11.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1); pkt_len(p, 0));
+	CASE("deny: v6 Hop-by-Hop from 2001:db8:1:2::5", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, "2001:db8:1:2::5"); pkt_ext6(p, 0, 8);
+	     pkt_l4(p, IPPROTO_TCP, 1, -1); pkt_len(p, 0));
+	CASE("deny: 9000 bytes from 10.0.0.1", XDP_DROP,
+	     pkt_eth(p, 0, NULL, ETH_P_IP); pkt_ip4(p, "10.0.0.1", 5, 0); pkt_l4(p, IPPROTO_UDP, 1, -1);
+	     pkt_data(p, 9000 - p->n, 0); pkt_len(p, 0));
+	hcase_end(f, p, bad, "xennet_pfx_st");
+}
+
+static void filter_ratelimit_hostile(void **state)
+{
+	struct fx *f = need_fx(state);
+	struct pkt *p = calloc(1, sizeof(*p));
+	int bad = 0;
+
+	assert_non_null(p);
+	set_rate(f, 1, 1);
+	for (int i = 0; i < 2; i++)
+		CASE(i ? "QinQ, second frame from one source" : "QinQ, first frame from one source",
+		     i ? XDP_DROP : XDP_PASS,
+		     pkt_eth(p, 2, QINQ, ETH_P_IP); pkt_ip4(p, "198.51.100.9", 5, 0);
+		     pkt_l4(p, IPPROTO_UDP, 1, -1); pkt_len(p, 0));
+	for (int i = 0; i < 2; i++)
+		CASE(i ? "9000 bytes, second frame from one source" : "9000 bytes, first frame from one source",
+		     i ? XDP_DROP : XDP_PASS,
+		     pkt_eth(p, 0, NULL, ETH_P_IPV6); pkt_ip6(p, "2001:db8::99"); pkt_l4(p, IPPROTO_UDP, 1, -1);
+		     pkt_data(p, 9000 - p->n, 0); pkt_len(p, 0));
+	hcase_end(f, p, bad, "xennet_rl_st");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -762,6 +1199,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(filter_prefix_deny, setup_prefix, fx_teardown),
 		cmocka_unit_test_setup_teardown(filter_prefix_allow, setup_prefix, fx_teardown),
 		cmocka_unit_test_setup_teardown(filter_ratelimit, setup_rl, fx_teardown),
+		cmocka_unit_test_setup_teardown(filter_port_deny_hostile, setup_port, fx_teardown),
+		cmocka_unit_test_setup_teardown(filter_port_deny_multibuf, setup_port, fx_teardown),
+		cmocka_unit_test_setup_teardown(filter_prefix_hostile, setup_prefix, fx_teardown),
+		cmocka_unit_test_setup_teardown(filter_ratelimit_hostile, setup_rl, fx_teardown),
 	};
 
 	libbpf_set_print(quiet_libbpf);

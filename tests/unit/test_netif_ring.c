@@ -37,7 +37,7 @@ static void *f_share(struct plat *p, uint16_t d, uint32_t count, uint32_t *refs,
 	return calloc(count, 4096);
 }
 static int f_unshare(struct plat *p, void *a, uint32_t count) { (void)p; shared -= (int)count; free(a); return 0; }
-static int f_alloc(struct plat *p, uint16_t r) { (void)p; (void)r; return 3; }
+static int f_alloc(struct plat *p, unsigned int g, uint16_t r) { (void)p; (void)g; (void)r; return 3; }
 static int f_notify(struct plat *p, uint32_t port) { (void)p; (void)port; notified++; return 0; }
 static int f_close(struct plat *p, uint32_t port) { (void)p; (void)port; return 0; }
 
@@ -49,24 +49,29 @@ static struct plat fake = { .ops = &ops };
 
 struct sink {
 	int n;
-	uint32_t last_len;
-	uint8_t last[64];
+	struct nq_pkt last;
+	uint8_t bytes[65536];
 	int refuse;
 };
 
-static int deliver(void *ctx, const uint8_t *d, uint32_t len)
+static int deliver(void *ctx, const struct nq_pkt *p)
 {
 	struct sink *s = ctx;
+	uint32_t off = 0;
 
 	if (s->refuse)
 		return -1;
 	s->n++;
-	s->last_len = len;
-	memcpy(s->last, d, len < 64 ? len : 64);
+	s->last = *p;
+	for (unsigned int i = 0; i < p->nfrags; i++) {
+		memcpy(s->bytes + off, p->frag[i].data, p->frag[i].len);
+		off += p->frag[i].len;
+	}
+	assert_int_equal(off, p->len);
 	return 0;
 }
 
-/* The backend answers the RX request at ring index i. */
+/* The backend answers the RX request at ring index i (its id is i's slot). */
 static void rx_respond(struct netif_queue *q, RING_IDX i, uint16_t id, uint16_t off, uint16_t flags, int16_t status)
 {
 	netif_rx_response_t *r = &RX_ENT(q, i % NET_RX_RING_SIZE).rsp;
@@ -77,14 +82,47 @@ static void rx_respond(struct netif_queue *q, RING_IDX i, uint16_t id, uint16_t 
 	r->status = status;
 }
 
-static int setup(void **state)
+static void rx_data(struct netif_queue *q, RING_IDX i, uint16_t off, uint16_t flags, int16_t status)
+{
+	rx_respond(q, i, (uint16_t)(i % NET_RX_RING_SIZE), off, flags, status);
+}
+
+static void rx_extra(struct netif_queue *q, RING_IDX i, uint8_t type, uint8_t flags, uint16_t gso_size,
+		     uint8_t gso_type)
+{
+	netif_extra_info_t ex = { .type = type, .flags = flags };
+
+	ex.u.gso.size = gso_size;
+	ex.u.gso.type = gso_type;
+	memcpy(&RX_ENT(q, i % NET_RX_RING_SIZE).rsp, &ex, sizeof(ex));
+}
+
+static uint8_t *rx_page(struct netif_queue *q, RING_IDX i)
+{
+	return q->rx_bufs + (size_t)(i % NET_RX_RING_SIZE) * 4096;
+}
+
+static struct netif_queue *new_queue(const struct nq_features *f, unsigned int mtu)
 {
 	struct netif_queue *q = calloc(1, sizeof(*q));
 
-	assert_int_equal(nq_alloc(q, &fake, 0, 1500), 0);
+	assert_int_equal(nq_alloc(q, &fake, 0, mtu, f, NULL), 0);
 	assert_int_equal(nq_alloc_evtchn(q), 0);
 	nq_rx_refill(q);
-	*state = q;
+	return q;
+}
+
+static int setup(void **state)
+{
+	*state = new_queue(NULL, 1500);
+	return 0;
+}
+
+static int setup_sg(void **state)
+{
+	struct nq_features f = { .sg = true, .csum = true, .gso4 = true, .gso6 = true };
+
+	*state = new_queue(&f, 9000);
 	return 0;
 }
 
@@ -98,141 +136,306 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Bad packets are counted and dropped (as the kernel's netfront does);
+ * the queue goes on. */
 static void rx_good_and_bad(void **state)
 {
 	struct netif_queue *q = *state;
-	struct sink s = { 0 };
-	uint16_t id = RX_ENT(q, 0).req.id;
+	struct sink *s = calloc(1, sizeof(*s));
 
+	/* every request names the page and id of its ring slot */
+	for (RING_IDX i = 0; i < NET_RX_RING_SIZE; i++) {
+		assert_int_equal(RX_ENT(q, i).req.id, i);
+		assert_int_equal(RX_ENT(q, i).req.gref, q->rx_refs[i]);
+	}
 	assert_int_equal(q->rx.req_prod_pvt, NET_RX_RING_SIZE);
-	memcpy(q->rx_bufs + (size_t)id * 4096 + 100, "hello-frame-bytes", 17);
-	rx_respond(q, 0, id, 100, 0, 60);
-	/* bad id, out of range */
-	rx_respond(q, 1, 999, 0, 0, 60);
-	/* size past the page */
-	rx_respond(q, 2, RX_ENT(q, 2).req.id, 0, 0, 4000);
-	/* offset + size past the page */
-	rx_respond(q, 3, RX_ENT(q, 3).req.id, 4090, 0, 60);
-	/* an error status from the backend: counted as an error, not invalid */
-	rx_respond(q, 4, RX_ENT(q, 4).req.id, 0, 0, NETIF_RSP_ERROR);
-	/* within the page but longer than the MTU allows */
-	rx_respond(q, 5, RX_ENT(q, 5).req.id, 0, 0, 2000);
-	/* the same id again: no longer outstanding */
-	rx_respond(q, 6, id, 0, 0, 60);
-	/* zero length */
-	rx_respond(q, 7, RX_ENT(q, 7).req.id, 0, 0, 0);
+	memcpy(rx_page(q, 0) + 100, "hello-frame-bytes", 17);
+	rx_data(q, 0, 100, NETRXF_data_validated, 60);
+	rx_data(q, 1, 0, 0, 4000 + 200);          /* size past the page */
+	rx_data(q, 2, 4090, 0, 60);               /* offset + size past the page */
+	rx_data(q, 3, 0, 0, NETIF_RSP_ERROR);     /* the backend's error: counted as such */
+	rx_data(q, 4, 0, 0, 2000);                /* longer than the MTU allows */
+	rx_data(q, 5, 0, 0, 0);                   /* zero length */
+	rx_data(q, 6, 0, NETRXF_extra_info, 60);  /* GSO not negotiated */
+	rx_extra(q, 7, XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV4);
 	q->rx_sring->rsp_prod = 8;
 
-	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 8);
-	assert_int_equal(s.n, 1);
-	assert_int_equal(s.last_len, 60);
-	assert_memory_equal(s.last, "hello-frame-bytes", 17);
+	assert_int_equal(nq_rx_poll(q, 64, deliver, s), 7);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->last.len, 60);
+	assert_int_equal(s->last.flags, NETRXF_data_validated);
+	assert_memory_equal(s->bytes, "hello-frame-bytes", 17);
 	assert_int_equal(q->st->rx_packets, 1);
 	assert_int_equal(q->st->rx_errors, 1);
-	assert_int_equal(q->st->rx_invalid, 6);
+	assert_int_equal(q->st->rx_invalid, 5);
 	assert_false(q->broken);
-	/* buffers of the good, the error and the invalid-but-owned ids are posted again;
-	 * the bad-id ones never existed */
+	/* every slot consumed, extra-info's too, is posted again */
 	nq_rx_refill(q);
-	assert_int_equal(q->rx.req_prod_pvt, NET_RX_RING_SIZE + 6);
+	assert_int_equal(q->rx.req_prod_pvt, NET_RX_RING_SIZE + 8);
+	assert_int_equal(RX_ENT(q, NET_RX_RING_SIZE + 7).req.id, 7);
+	free(s);
 }
 
-/* More-data or extra-info: the slots after it are continuation or
- * extra-info slots we never asked for and cannot parse: the queue is broken
- * at once, and nothing after it is read. */
-static void rx_unnegotiated_flags(void **state)
+/* Broken protocol: the queue gives up at once and reads nothing more. */
+static void rx_broken(void **state)
+{
+	static const char *const whys[] = { "bad id", "more_data without sg", "chain past prod",
+					    "extra past prod" };
+	(void)state;
+	for (unsigned int c = 0; c < 4; c++) {
+		struct netif_queue *q = new_queue(NULL, 1500);
+		struct sink *s = calloc(1, sizeof(*s));
+
+		rx_data(q, 0, 0, 0, 60);
+		switch (c) {
+		case 0: rx_respond(q, 1, 999, 0, 0, 60); q->rx_sring->rsp_prod = 2; break;
+		case 1: rx_data(q, 1, 0, NETRXF_more_data, 60); rx_data(q, 2, 0, 0, 60); q->rx_sring->rsp_prod = 3; break;
+		case 2: q->feat.sg = true; rx_data(q, 1, 0, NETRXF_more_data, 60); q->rx_sring->rsp_prod = 2; break;
+		case 3: rx_data(q, 1, 0, NETRXF_extra_info, 60); q->rx_sring->rsp_prod = 2; break;
+		}
+		assert_int_equal(nq_rx_poll(q, 64, deliver, s), 1);
+		if (!q->broken)
+			fail_msg("%s: not broken", whys[c]);
+		assert_int_equal(s->n, 1);           /* the good one before it went through */
+		assert_int_equal(q->rx.rsp_cons, 1);  /* nothing of the bad one consumed */
+		assert_int_equal(nq_rx_poll(q, 64, deliver, s), 0);
+		nq_free(q);
+		free(q);
+		free(s);
+	}
+}
+
+/* Scatter-gather: a chain of slots is one packet, fragments in order. */
+static void rx_sg_chain(void **state)
 {
 	struct netif_queue *q = *state;
-	struct sink s = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
 
-	rx_respond(q, 0, RX_ENT(q, 0).req.id, 0, NETRXF_extra_info, 60);
-	rx_respond(q, 1, RX_ENT(q, 1).req.id, 0, 0, 60);
-	q->rx_sring->rsp_prod = 2;
-	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 1);
-	assert_true(q->broken);
-	assert_int_equal(s.n, 0);
+	memset(rx_page(q, 0), 'a', 4096);
+	memset(rx_page(q, 1), 'b', 4096);
+	memset(rx_page(q, 2), 'c', 4096);
+	rx_data(q, 0, 0, NETRXF_more_data | NETRXF_csum_blank, 4096);
+	rx_data(q, 1, 0, NETRXF_more_data, 4096);
+	rx_data(q, 2, 0, 0, 808);                 /* 9000 bytes in all */
+	q->rx_sring->rsp_prod = 3;
+	assert_int_equal(nq_rx_poll(q, 64, deliver, s), 1);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->last.nfrags, 3);
+	assert_int_equal(s->last.len, 9000);
+	assert_int_equal(s->last.flags, NETRXF_csum_blank);
+	assert_int_equal(s->bytes[4095], 'a');
+	assert_int_equal(s->bytes[4096], 'b');
+	assert_int_equal(s->bytes[8999], 'c');
+	assert_int_equal(q->rx.rsp_cons, 3);
+	/* a chain longer than the protocol's limit: dropped whole, counted */
+	for (RING_IDX i = 3; i < 3 + NQ_MAX_SLOTS + 2; i++)
+		rx_data(q, i, 0, i + 1 < 3 + NQ_MAX_SLOTS + 2 ? NETRXF_more_data : 0, 100);
+	q->rx_sring->rsp_prod = 3 + NQ_MAX_SLOTS + 2;
+	assert_int_equal(nq_rx_poll(q, 64, deliver, s), 1);
+	assert_int_equal(s->n, 1);
 	assert_int_equal(q->st->rx_invalid, 1);
-	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 0);   /* broken: no more reading */
-	assert_int_equal(s.n, 0);
+	assert_int_equal(q->rx.rsp_cons, 3 + NQ_MAX_SLOTS + 2);
+	assert_false(q->broken);
+	/* a packet over 64 KiB: dropped */
+	RING_IDX b = q->rx.rsp_cons;
+	for (RING_IDX i = 0; i < 17; i++)
+		rx_data(q, b + i, 0, i < 16 ? NETRXF_more_data : 0, 4096);
+	q->rx_sring->rsp_prod = b + 17;
+	nq_rx_refill(q);
+	assert_int_equal(nq_rx_poll(q, 64, deliver, s), 1);
+	assert_int_equal(q->st->rx_invalid, 2);
+	free(s);
 }
 
+/* GSO: the extra-info slot after the first response; each bad value drops
+ * the packet (counted), the queue goes on. */
+static void rx_gso(void **state)
+{
+	struct netif_queue *q = *state;
+	struct sink *s = calloc(1, sizeof(*s));
+	struct { uint8_t type, flags; uint16_t size; uint8_t gso_type; bool good; } c[] = {
+		{ XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV4, true },
+		{ XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, XEN_NETIF_GSO_TYPE_TCPV6, true },
+		{ XEN_NETIF_EXTRA_TYPE_GSO, 0, 0, XEN_NETIF_GSO_TYPE_TCPV4, false },       /* size 0 */
+		{ XEN_NETIF_EXTRA_TYPE_GSO, 0, 20000, XEN_NETIF_GSO_TYPE_TCPV4, false },   /* > packet */
+		{ XEN_NETIF_EXTRA_TYPE_GSO, 0, 1448, 7, false },                           /* bad type */
+		{ XEN_NETIF_EXTRA_TYPE_HASH, 0, 0, 0, false },                             /* not negotiated */
+		{ 9, 0, 0, 0, false },                                                     /* unknown */
+	};
+	RING_IDX i = 0;
+	int good = 0;
+
+	for (unsigned int k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		rx_data(q, i, 0, NETRXF_extra_info | NETRXF_more_data | NETRXF_csum_blank, 10000);
+		rx_extra(q, i + 1, c[k].type, c[k].flags, c[k].size, c[k].gso_type);
+		rx_data(q, i + 2, 0, NETRXF_more_data, 4096);
+		rx_data(q, i + 3, 0, NETRXF_more_data, 4096);
+		rx_data(q, i + 4, 0, 0, 1808);      /* 4096 (first) + 4096 + 4096 + 1808 = 14096 */
+		rx_data(q, i, 0, NETRXF_extra_info | NETRXF_more_data | NETRXF_csum_blank, 4096);
+		q->rx_sring->rsp_prod = i + 5;
+		assert_int_equal(nq_rx_poll(q, 64, deliver, s), 1);
+		good += c[k].good;
+		assert_int_equal(s->n, good);
+		if (c[k].good) {
+			assert_int_equal(s->last.gso_size, 1448);
+			assert_int_equal(s->last.gso_type, c[k].gso_type);
+			assert_int_equal(s->last.len, 14096);
+			assert_int_equal(s->last.nfrags, 4);
+		}
+		i += 5;
+		nq_rx_refill(q);
+	}
+	assert_int_equal(q->st->rx_invalid, 5);
+	/* two extra-info slots chained with XEN_NETIF_EXTRA_FLAG_MORE */
+	rx_data(q, i, 0, NETRXF_extra_info, 100);
+	rx_extra(q, i + 1, XEN_NETIF_EXTRA_TYPE_GSO, XEN_NETIF_EXTRA_FLAG_MORE, 50, XEN_NETIF_GSO_TYPE_TCPV4);
+	rx_extra(q, i + 2, XEN_NETIF_EXTRA_TYPE_GSO, 0, 50, XEN_NETIF_GSO_TYPE_TCPV4);   /* a second GSO: bad */
+	q->rx_sring->rsp_prod = i + 3;
+	assert_int_equal(nq_rx_poll(q, 64, deliver, s), 1);
+	assert_int_equal(q->rx.rsp_cons, i + 3);
+	assert_int_equal(q->st->rx_invalid, 6);
+	assert_false(q->broken);
+	free(s);
+}
+
+/* No room downstream: the whole packet (chain) stays on the ring. */
 static void rx_backpressure(void **state)
 {
 	struct netif_queue *q = *state;
-	struct sink s = { .refuse = 1 };
+	struct sink *s = calloc(1, sizeof(*s));
 
-	rx_respond(q, 0, RX_ENT(q, 0).req.id, 0, 0, 100);
-	q->rx_sring->rsp_prod = 1;
-	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 0);
+	s->refuse = 1;
+	rx_data(q, 0, 0, NETRXF_more_data, 4096);
+	rx_data(q, 1, 0, 0, 100);
+	q->rx_sring->rsp_prod = 2;
+	assert_int_equal(nq_rx_poll(q, 64, deliver, s), 0);
 	assert_int_equal(q->rx.rsp_cons, 0);            /* left on the ring */
-	s.refuse = 0;
-	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 1);
-	assert_int_equal(s.n, 1);
+	s->refuse = 0;
+	assert_int_equal(nq_rx_poll(q, 64, deliver, s), 1);
+	assert_int_equal(s->n, 1);
+	assert_int_equal(s->last.len, 4196);
+	free(s);
 }
 
 static void rx_runaway(void **state)
 {
 	struct netif_queue *q = *state;
-	struct sink s = { 0 };
+	struct sink *s = calloc(1, sizeof(*s));
 
 	q->rx_sring->rsp_prod = NET_RX_RING_SIZE + 5;   /* more than we asked for */
-	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 0);
+	assert_int_equal(nq_rx_poll(q, 64, deliver, s), 0);
 	assert_true(q->broken);
-	assert_int_equal(s.n, 0);
+	assert_int_equal(s->n, 0);
 	assert_non_null(q->broken_why);
+	free(s);
 }
 
-static void invalid_threshold(void **state)
+static struct nq_pkt one_frag(const uint8_t *d, uint32_t len)
 {
-	struct netif_queue *q = *state;
-	struct sink s = { 0 };
-	RING_IDX i;
+	struct nq_pkt p = { .nfrags = 1, .len = len };
 
-	for (i = 0; i < NQ_INVALID_LIMIT; i++)
-		rx_respond(q, i, 0xbad, 0, 0, 60);
-	q->rx_sring->rsp_prod = i;
-	nq_rx_poll(q, 1000, deliver, &s);
-	assert_int_equal(q->st->rx_invalid, NQ_INVALID_LIMIT);
-	assert_true(q->broken);
-	assert_int_equal(nq_rx_poll(q, 64, deliver, &s), 0);  /* a broken queue does nothing */
+	p.frag[0].data = d;
+	p.frag[0].len = len;
+	return p;
 }
 
 static void tx_put_and_gc(void **state)
 {
 	struct netif_queue *q = *state;
 	uint8_t frame[1514];
+	struct nq_pkt p;
 
 	for (size_t i = 0; i < sizeof(frame); i++)
 		frame[i] = (uint8_t)i;
-	assert_int_equal(nq_tx_put(q, frame, sizeof(frame)), 0);
-	assert_int_equal(nq_tx_put(q, frame, 60), 0);
-	assert_int_equal(nq_tx_put(q, frame, 10), 0);            /* runt: dropped, consumed */
-	assert_int_equal(nq_tx_put(q, frame, 1600), 0);          /* over MTU: dropped */
-	assert_int_equal(q->st->tx_dropped, 2);
+	p = one_frag(frame, sizeof(frame));
+	assert_int_equal(nq_tx_put(q, &p), 0);
+	p = one_frag(frame, 60);
+	assert_int_equal(nq_tx_put(q, &p), 0);
+	p = one_frag(frame, 10);
+	assert_int_equal(nq_tx_put(q, &p), 1);            /* runt: dropped, consumed */
+	uint8_t big[1600] = { 0 };
+	p = one_frag(big, sizeof(big));
+	assert_int_equal(nq_tx_put(q, &p), 1);            /* over MTU: dropped */
+	p = one_frag(frame, 1000);
+	p.gso_size = 500;
+	p.gso_type = XEN_NETIF_GSO_TYPE_TCPV4;
+	assert_int_equal(nq_tx_put(q, &p), 1);            /* GSO not negotiated: dropped */
+	assert_int_equal(q->st->tx_dropped, 3);
 	nq_tx_push(q);
 	assert_int_equal(q->tx_sring->req_prod, 2);
 	netif_tx_request_t *r0 = &TX_ENT(q, 0).req;
 	assert_int_equal(r0->size, 1514);
 	assert_int_equal(r0->offset, 0);
+	assert_int_equal(r0->flags, 0);
 	assert_int_equal(r0->gref, q->tx_refs[r0->id]);
 	assert_memory_equal(q->tx_bufs + (size_t)r0->id * 4096, frame, 1514);
-	uint16_t id0 = r0->id, id1 = TX_ENT(q, 1).req.id;
+	uint16_t id0 = r0->id;
 
-	/* responses: one good, one with a bad id, one repeating id0 */
 	TX_ENT(q, 0).rsp = (netif_tx_response_t){ .id = id0, .status = NETIF_RSP_OKAY };
 	q->tx_sring->rsp_prod = 1;
 	unsigned int before = q->tx_nfree;
 	assert_int_equal(nq_tx_gc(q, 64), 1);
 	assert_int_equal(q->tx_nfree, before + 1);
+	/* id0 again: not outstanding any more: the protocol is broken */
 	TX_ENT(q, 1).rsp = (netif_tx_response_t){ .id = id0, .status = NETIF_RSP_OKAY };
 	q->tx_sring->rsp_prod = 2;
 	assert_int_equal(nq_tx_gc(q, 64), 1);
 	assert_int_equal(q->st->tx_invalid, 1);
+	assert_true(q->broken);
 	assert_int_equal(q->tx_nfree, before + 1);              /* not freed twice */
-	(void)id1;
-	/* more responses than requests */
-	q->tx_sring->rsp_prod = 50;
-	assert_int_equal(nq_tx_gc(q, 64), 0);
+}
+
+/* Scatter-gather and GSO toward the backend: the first slot says the whole
+ * size, the extra-info slot follows it (answered with NETIF_RSP_NULL), the
+ * rest carry their own sizes; drops and errors count packets, not slots. */
+static void tx_sg_gso(void **state)
+{
+	struct netif_queue *q = *state;
+	static uint8_t data[10000];
+	struct nq_pkt p = { .nfrags = 3, .len = 10000, .flags = NETTXF_csum_blank | NETTXF_data_validated,
+			    .gso_size = 1448, .gso_type = XEN_NETIF_GSO_TYPE_TCPV4 };
+
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	p.frag[0] = (struct nq_frag){ data, 3000, 0 };
+	p.frag[1] = (struct nq_frag){ data + 3000, 5000, 0 };
+	p.frag[2] = (struct nq_frag){ data + 8000, 2000, 0 };
+	assert_int_equal(nq_tx_put(q, &p), 0);
+	nq_tx_push(q);
+	assert_int_equal(q->tx_sring->req_prod, 4);      /* 3 pages + the extra-info slot */
+	netif_tx_request_t *r0 = &TX_ENT(q, 0).req, *r2 = &TX_ENT(q, 2).req, *r3 = &TX_ENT(q, 3).req;
+	netif_extra_info_t ex;
+	memcpy(&ex, &TX_ENT(q, 1).req, sizeof(ex));
+	assert_int_equal(r0->size, 10000);
+	assert_int_equal(r0->flags, NETTXF_more_data | NETTXF_extra_info | NETTXF_csum_blank | NETTXF_data_validated);
+	assert_int_equal(ex.type, XEN_NETIF_EXTRA_TYPE_GSO);
+	assert_int_equal(ex.u.gso.size, 1448);
+	assert_int_equal(ex.u.gso.type, XEN_NETIF_GSO_TYPE_TCPV4);
+	assert_int_equal(r2->size, 4096);
+	assert_int_equal(r2->flags, NETTXF_more_data);
+	assert_int_equal(r3->size, 10000 - 8192);
+	assert_int_equal(r3->flags, 0);
+	assert_memory_equal(q->tx_bufs + (size_t)r0->id * 4096, data, 4096);
+	assert_memory_equal(q->tx_bufs + (size_t)r2->id * 4096, data + 4096, 4096);
+	assert_memory_equal(q->tx_bufs + (size_t)r3->id * 4096, data + 8192, 10000 - 8192);
+	/* the backend drops it: four responses, the extra's NULL */
+	TX_ENT(q, 0).rsp = (netif_tx_response_t){ .id = r0->id, .status = NETIF_RSP_DROPPED };
+	uint16_t id2 = r2->id, id3 = r3->id;
+	TX_ENT(q, 1).rsp = (netif_tx_response_t){ .id = 0xffff, .status = NETIF_RSP_NULL };
+	TX_ENT(q, 2).rsp = (netif_tx_response_t){ .id = id2, .status = NETIF_RSP_DROPPED };
+	TX_ENT(q, 3).rsp = (netif_tx_response_t){ .id = id3, .status = NETIF_RSP_DROPPED };
+	q->tx_sring->rsp_prod = 4;
+	assert_int_equal(nq_tx_gc(q, 64), 4);
+	assert_int_equal(q->st->tx_dropped, 1);
+	assert_int_equal(q->tx_nfree, NET_TX_RING_SIZE);
+	assert_false(q->broken);
+	/* a NULL response owed to nothing: broken */
+	p = one_frag(data, 100);
+	assert_int_equal(nq_tx_put(q, &p), 0);
+	nq_tx_push(q);
+	TX_ENT(q, 4).rsp = (netif_tx_response_t){ .id = 0, .status = NETIF_RSP_NULL };
+	q->tx_sring->rsp_prod = 5;
+	nq_tx_gc(q, 64);
 	assert_true(q->broken);
 }
 
@@ -240,9 +443,10 @@ static void tx_ring_full(void **state)
 {
 	struct netif_queue *q = *state;
 	uint8_t frame[60] = { 0 };
+	struct nq_pkt p = one_frag(frame, sizeof(frame));
 	int ok = 0;
 
-	while (nq_tx_put(q, frame, sizeof(frame)) == 0)
+	while (nq_tx_put(q, &p) == 0)
 		ok++;
 	assert_int_equal(ok, NET_TX_RING_SIZE);
 	assert_int_equal(q->st->tx_ring_full, 1);
@@ -252,11 +456,13 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(rx_good_and_bad, setup, teardown),
-		cmocka_unit_test_setup_teardown(rx_unnegotiated_flags, setup, teardown),
-		cmocka_unit_test_setup_teardown(rx_backpressure, setup, teardown),
+		cmocka_unit_test(rx_broken),
+		cmocka_unit_test_setup_teardown(rx_sg_chain, setup_sg, teardown),
+		cmocka_unit_test_setup_teardown(rx_gso, setup_sg, teardown),
+		cmocka_unit_test_setup_teardown(rx_backpressure, setup_sg, teardown),
 		cmocka_unit_test_setup_teardown(rx_runaway, setup, teardown),
-		cmocka_unit_test_setup_teardown(invalid_threshold, setup, teardown),
 		cmocka_unit_test_setup_teardown(tx_put_and_gc, setup, teardown),
+		cmocka_unit_test_setup_teardown(tx_sg_gso, setup_sg, teardown),
 		cmocka_unit_test_setup_teardown(tx_ring_full, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

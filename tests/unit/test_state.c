@@ -121,7 +121,7 @@ static int f_unshare(struct plat *p, void *addr, uint32_t count)
 	return 0;
 }
 
-static int f_alloc(struct plat *p, uint16_t remote) { (void)remote; F(p)->chans++; return 7; }
+static int f_alloc(struct plat *p, unsigned int g, uint16_t remote) { (void)g; (void)remote; F(p)->chans++; return 7; }
 static int f_notify(struct plat *p, uint32_t port) { (void)port; F(p)->notifies++; return 0; }
 static int f_close(struct plat *p, uint32_t port) { (void)port; F(p)->chans--; F(p)->closes++; return 0; }
 /* after a restore the old channels are dead: set aside, never closed */

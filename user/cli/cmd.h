@@ -28,6 +28,11 @@ extern const struct opt_cmd cmd_rule_port_add_def, cmd_rule_port_del_def, cmd_ru
 	cmd_rule_prefix_add_def, cmd_rule_prefix_del_def, cmd_rule_prefix_list_def,
 	cmd_rule_ratelimit_set_def, cmd_rule_ratelimit_del_def, cmd_rule_ratelimit_list_def;
 
+/* A BPF object's XDP program, for filter attach: the one named want (NULL:
+ * the first) into name; 0, or -1 having said why (unreadable, no such
+ * program, a name that can't be a pin directory). */
+int filter_check_object(const char *obj, const char *want, char *name, size_t size);
+
 /* Print "xennet-xdp: <cmd>: <msg>" and return 2 (bad usage). */
 int cmd_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* ifname names the guest-facing interface of a running instance: 0 with

@@ -53,7 +53,7 @@ static int in_instance_ns(const struct runstate *rs, const char *ifname, int (*f
 }
 
 /* Check the object before libxdp sees it, to name the problem exactly. */
-static int check_object(const char *obj, const char *want, char *name, size_t size)
+int filter_check_object(const char *obj, const char *want, char *name, size_t size)
 {
 	struct bpf_object *o;
 	struct bpf_program *p;
@@ -266,7 +266,7 @@ static int run_attach(void *arg)
 	struct runstate rs;
 	char name[64];
 
-	if (cmd_instance("filter", op.ifname, &rs) < 0 || check_object(op.obj, c->prog, name, sizeof(name)) < 0)
+	if (cmd_instance("filter", op.ifname, &rs) < 0 || filter_check_object(op.obj, c->prog, name, sizeof(name)) < 0)
 		return 1;
 	op.prog = name;
 	xdp_info_filter_dir(op.pin_dir, sizeof(op.pin_dir), op.ifname, op.prog);

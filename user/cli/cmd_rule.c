@@ -478,29 +478,59 @@ RUN(ratelimit_set) RUN(ratelimit_del) RUN(ratelimit_list)
 
 static const char *const actions[] = { "deny", "allow", NULL };
 
+/* The rules' words, checked as the command line (or a config file) is read */
+static int check_port(const char *s, char *why, size_t len)
+{
+	struct port_spec p;
+
+	return rulespec_port(s, &p, why, len);
+}
+
+static int check_prefix(const char *s, char *why, size_t len)
+{
+	struct prefix_spec p;
+
+	return rulespec_prefix(s, &p, why, len);
+}
+
+static int check_rate(const char *s, char *why, size_t len)
+{
+	uint64_t v;
+
+	return rulespec_rate(s, &v, why, len);
+}
+
+static int check_burst(const char *s, char *why, size_t len)
+{
+	uint64_t v;
+
+	return rulespec_burst(s, &v, why, len);
+}
+
 static const struct opt port_opts[] = {
 	IFNAME_ARG,
-	POSITIONAL("PORT", OPT_STRING, O(arg), "a destination port: PORT/tcp, PORT/udp, or PORT for both"),
+	POSITIONAL("PORT", OPT_STRING, O(arg), "a destination port: PORT/tcp, PORT/udp, or PORT for both",
+		   .check = check_port),
 	PROG_OPT, OPT_TABLE_END,
 };
 static const struct opt prefix_add_opts[] = {
 	IFNAME_ARG,
 	POSITIONAL("PREFIX", OPT_STRING, O(arg), "a source prefix, IPv4 (10.0.0.0/8) or IPv6 (2001:db8::/32); "
-		   "without /LEN, one address"),
+		   "without /LEN, one address", .check = check_prefix),
 	POSITIONAL_OPTIONAL("ACTION", OPT_CHOICE, O(action), "deny or allow: the list's (default), or on "
 			    "an empty list, what it becomes", .choices = actions),
 	PROG_OPT, OPT_TABLE_END,
 };
 static const struct opt prefix_del_opts[] = {
 	IFNAME_ARG,
-	POSITIONAL("PREFIX", OPT_STRING, O(arg), "the prefix, as it was added"),
+	POSITIONAL("PREFIX", OPT_STRING, O(arg), "the prefix, as it was added", .check = check_prefix),
 	PROG_OPT, OPT_TABLE_END,
 };
 static const struct opt ratelimit_set_opts[] = {
 	IFNAME_ARG,
-	POSITIONAL("RATE", OPT_STRING, O(arg), "packets per second and source: N/s or N"),
+	POSITIONAL("RATE", OPT_STRING, O(arg), "packets per second and source: N/s or N", .check = check_rate),
 	OPT("burst", 0, OPT_STRING, O(burst), "N", "a source's bucket, in packets (default: the rate)",
-	    .flags = OPT_WORD),
+	    .flags = OPT_WORD, .check = check_burst),
 	PROG_OPT, OPT_TABLE_END,
 };
 static const struct opt plain_opts[] = { IFNAME_ARG, PROG_OPT, OPT_TABLE_END };

@@ -175,7 +175,7 @@ static json_object *to_json(const struct snap *s, const struct snap *prev, doubl
 
 static void to_text(const struct snap *s, const struct snap *prev, double secs)
 {
-	printf("%s (pid %ld) queue 0\n", s->ifname, s->pid);
+	printf("%s (pid %ld), every queue\n", s->ifname, s->pid);
 	printf("timestamp %.3f\n", s->wall);
 	for (size_t i = 0; i < NFIELDS; i++)
 		printf("%s %llu\n", fields[i].name, (unsigned long long)s->q[i]);

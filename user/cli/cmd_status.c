@@ -6,6 +6,7 @@
 #include <json-c/json.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
@@ -52,6 +53,18 @@ static void print_programs(const char *what, const char *ifname, const struct xd
 		       pi[i].id, pi[i].prio, pi[i].mode, pi[i].dispatcher ? ", dispatcher" : "");
 }
 
+/* "7,8 9,10" (each queue's channels, split ones by a comma): every port */
+static json_object *channels_json(const struct runstate *rs)
+{
+	json_object *a = json_object_new_array();
+	char buf[sizeof(rs->channels)], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", rs->channels);
+	for (char *t = strtok_r(buf, " ,", &save); t; t = strtok_r(NULL, " ,", &save))
+		json_object_array_add(a, json_object_new_int(atoi(t)));
+	return a;
+}
+
 static void one(const char *ifname, const struct runstate *rs)
 {
 	struct xdp_prog_info guest[XDP_INFO_MAX], peer[XDP_INFO_MAX];
@@ -82,13 +95,11 @@ static void one(const char *ifname, const struct runstate *rs)
 		json_object_object_add(o, "took_over", rs->took_over[0] ? json_object_new_string(rs->took_over)
 									: NULL);
 		json_object_object_add(o, "features", f);
-		json_object_object_add(o, "event_channels", json_object_new_array());
-		if (rs->evtchn >= 0)
-			json_object_array_add(json_object_object_get(o, "event_channels"),
-					      json_object_new_int(rs->evtchn));
+		json_object_object_add(o, "event_channels", channels_json(rs));
 		json_object_object_add(o, "rx_mode", json_object_new_string(rs->rx_mode));
 		json_object_object_add(o, "poll", json_object_new_string(rs->poll));
 		json_object_object_add(o, "queues", json_object_new_int((int)rs->queues));
+		json_object_object_add(o, "umem_frames", json_object_new_int((int)rs->umem_frames));
 		json_object_object_add(o, "mac", json_object_new_string(rs->mac));
 		json_object_object_add(o, "mtu", json_object_new_int((int)rs->mtu));
 		json_object_object_add(o, "netns", rs->netns[0] ? json_object_new_string(rs->netns) : NULL);
@@ -112,9 +123,9 @@ static void one(const char *ifname, const struct runstate *rs)
 	       rs->reconnects, rs->restores, rs->domid, rs->took_over[0] ? "; took the vif over from the kernel's " : "",
 	       rs->took_over, rs->took_over[0] ? " driver" : "");
 	printf("  %-16s %s\n", "features", rs->features);
-	printf("  %-16s %d\n", "event channel", rs->evtchn);
-	printf("  %-16s %s, %s poll, %u queue%s\n", "mode", rs->rx_mode[0] ? rs->rx_mode : "?",
-	       rs->poll, rs->queues, rs->queues == 1 ? "" : "s");
+	printf("  %-16s %s\n", "event channels", rs->channels[0] ? rs->channels : "none");
+	printf("  %-16s %s, %s poll, %u queue%s, %u UMEM frames a queue\n", "mode", rs->rx_mode[0] ? rs->rx_mode : "?",
+	       rs->poll, rs->queues, rs->queues == 1 ? "" : "s", rs->umem_frames);
 	printf("  %-16s %s (mac %s, mtu %u%s%s), peer %s\n", "interfaces", ifname, rs->mac, rs->mtu,
 	       rs->netns[0] ? ", netns " : "", rs->netns, rs->peer);
 	print_programs("guest XDP", ifname, guest, ng);
@@ -175,7 +186,7 @@ const struct opt_cmd cmd_status_def = OPT_CMD(
 	"--json prints an array of {ifname, pid, vif, platform (\"xen\" or \"sim\"), sim_socket (sim "
 	"only), backend, backend_domid, frontend_state, backend_state (xenbus state names), phase, "
 	"domid, reconnects, restores (reconnections after the guest moved), took_over (the kernel "
-	"driver taken over, or null), features [..], event_channels [..], rx_mode, poll, queues, mac, mtu, netns, peer, "
+	"driver taken over, or null), features [..], event_channels [..], rx_mode, poll, queues, umem_frames (a queue), mac, mtu, netns, peer, "
 	"guest_programs [..], peer_programs [..]}, each program {name, id, priority, mode, "
 	"chain_actions, dispatcher}.",
 	opts, sizeof(struct status_cfg), run);

@@ -15,11 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "cli/cmd.h"
+#include "cli/config.h"
 #include "cli/keeper.h"
 #include "cli/stale.h"
 #include "common/log.h"
 #include "common/mac.h"
 #include "port/datapath.h"
+#include "port/veth.h"
 #include "port/xdp_port.h"
 #include "state/lock.h"
 #include "state/runfile.h"
@@ -35,20 +37,23 @@ struct up {
 	const char *sim, *netns;
 	char ifname[16], peer[16];
 	unsigned int vif;
-	bool busy, takeover;
+	bool busy, takeover, no_offload;
+	int zerocopy;                  /* 1 --zerocopy, 0 --copy, -1 default (copy) */
+	bool trust_backend;
+	struct nq_zc zc[NF_MAX_QUEUES];
 	long timeout_ms;
-	unsigned int umem_frames;
+	unsigned int umem_frames, queues;
 	struct plat *plat;
 	struct netfront nf;
 	struct xdp_port port;
 	bool port_open;
-	struct datapath dp;
+	struct datapath dp[NF_MAX_QUEUES];
 	struct xennet_stats_file *stats;
 	struct runstate rs;
 	int if_lock, vif_lock;
 	char if_lock_name[64], vif_lock_name[160];
 	char took_over[32];
-	unsigned int dp_stuck_s;       /* seconds the datapath thread was seen stuck */
+	unsigned int dp_stuck_s[NF_MAX_QUEUES];   /* seconds each datapath thread was seen stuck */
 };
 
 static long now_ms(void)
@@ -91,9 +96,15 @@ static void save_state(struct up *u)
 	snprintf(rs->phase, sizeof(rs->phase), "%s", phase_name(nf->phase));
 	snprintf(rs->poll, sizeof(rs->poll), "%s", u->busy ? "busy" : "interrupt");
 	rs->evtchn = nf->nq ? nf->q[0].evtchn : -1;
-	snprintf(rs->channels, sizeof(rs->channels), "%s", "");
-	if (nf->nq)
-		snprintf(rs->channels, sizeof(rs->channels), "%d", nf->q[0].evtchn);
+	rs->channels[0] = '\0';
+	for (unsigned int i = 0, n = 0; i < nf->nq; i++) {
+		int w = snprintf(rs->channels + n, sizeof(rs->channels) - n, nf->q[i].evtchn_rx >= 0 ?
+				 "%s%d,%d" : "%s%d", n ? " " : "", nf->q[i].evtchn, nf->q[i].evtchn_rx);
+
+		if (w < 0 || (size_t)w >= sizeof(rs->channels) - n)
+			break;
+		n += (unsigned int)w;
+	}
 	rs->be_domid = nf->be_domid;
 	rs->domid = nf->domid >= 0 ? (unsigned int)nf->domid : 0;
 	rs->mtu = nf->mtu;
@@ -102,9 +113,12 @@ static void save_state(struct up *u)
 	mac_format(nf->mac, rs->mac);
 	snprintf(rs->peer, sizeof(rs->peer), "%s", u->peer);
 	/* what the frontend asks for and gets: netfront.c writes these keys */
-	snprintf(rs->features, sizeof(rs->features), "rx-copy rx-notify no-csum-offload");
-	snprintf(rs->rx_mode, sizeof(rs->rx_mode), "copy");
-	rs->queues = nf->nq ? nf->nq : 1;
+	netfront_features(nf, rs->features, sizeof(rs->features));
+	if (u->port_open && u->port.txmd && nf->feat.csum)
+		strncat(rs->features, " guest-csum-partial", sizeof(rs->features) - strlen(rs->features) - 1);
+	snprintf(rs->rx_mode, sizeof(rs->rx_mode), "%s", u->port.zc ? "zero-copy" : "copy");
+	rs->queues = nf->nq ? nf->nq : u->port.nqueues;
+	rs->umem_frames = u->umem_frames;
 	rs->reconnects = nf->reconnects;
 	rs->restores = nf->restores;
 	snprintf(rs->took_over, sizeof(rs->took_over), "%s", u->took_over);
@@ -115,17 +129,17 @@ static void save_state(struct up *u)
 }
 
 struct up_cfg {
-	unsigned long vif, timeout, umem_frames;
-	const char *ifname, *sim, *netns;
+	unsigned long vif, timeout, umem_frames, queues;
+	const char *ifname, *sim, *netns, *config;
 	int poll;                   /* 0 interrupt, 1 busy */
-	bool takeover;
+	bool takeover, no_offload, zerocopy, copy, trust_backend;
 };
 
 /* What the option table gave, checked further, into u. */
 static int configure(struct up *u, const struct up_cfg *c)
 {
-	if (c->umem_frames & (c->umem_frames - 1))
-		return cmd_usage_error("up", "--umem-frames: %lu is not a power of two in 64..65536", c->umem_frames);
+	if (c->zerocopy && c->copy)
+		return cmd_usage_error("up", "--zerocopy and --copy exclude each other");
 	if (c->netns && (strchr(c->netns, '/') || strlen(c->netns) >= 64))
 		return cmd_usage_error("up", "--netns: '%s' is not a namespace name", c->netns);
 	u->vif = (unsigned int)c->vif;
@@ -134,7 +148,12 @@ static int configure(struct up *u, const struct up_cfg *c)
 	u->busy = c->poll == 1;
 	u->timeout_ms = (long)c->timeout * 1000;
 	u->takeover = c->takeover;
-	u->umem_frames = (unsigned int)c->umem_frames;
+	u->zerocopy = c->zerocopy ? 1 : c->copy ? 0 : -1;
+	u->trust_backend = c->trust_backend;
+	u->no_offload = c->no_offload;
+	u->queues = c->queues == OPT_UNSET ? 0 : (unsigned int)c->queues;   /* 0: one per CPU */
+	/* zero-copy shares the UMEM with the backend: fewer frames by default */
+	u->umem_frames = c->umem_frames != OPT_UNSET ? (unsigned int)c->umem_frames : u->zerocopy == 1 ? 1024 : 4096;
 	if (c->ifname)
 		snprintf(u->ifname, sizeof(u->ifname), "%s", c->ifname);
 	else if (snprintf(u->ifname, sizeof(u->ifname), "xennet%u", u->vif) > IFNAME_MAX)
@@ -216,53 +235,200 @@ static int take_over(struct up *u)
 	return 0;
 }
 
+/* How many queues to ask for: --queues, else one per online CPU; at most
+ * what the backend offers now (it may offer fewer after a restart: the
+ * guest interface then uses only the connected ones). */
+static unsigned int queues_wanted(struct up *u)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long max = 1;
+	unsigned int n = u->queues ? u->queues : cpus > 0 ? (unsigned int)cpus : 1;
+
+	if (xk_read_uint(u->plat, XBT_NULL, u->nf.be_dir, "multi-queue-max-queues", 4096, &max) < 0 || !max)
+		max = 1;
+	if (n > max)
+		n = (unsigned int)max;
+	return n > NF_MAX_QUEUES ? NF_MAX_QUEUES : n;
+}
+
+/* Zero-copy: each queue's UMEM is pages granted (writable) to the backend. */
+static void *umem_alloc(void *ctx, uint32_t nframes, uint32_t *refs)
+{
+	struct up *u = ctx;
+
+	return u->plat->ops->gnt_share(u->plat, u->nf.be_domid, nframes, refs, true);
+}
+
+static void umem_free(void *ctx, void *area, uint32_t nframes)
+{
+	struct up *u = ctx;
+
+	u->plat->ops->gnt_unshare(u->plat, area, nframes);
+}
+
+/* The queues' zero-copy descriptions, for the UMEMs the port has now. */
+static void zc_describe(struct up *u)
+{
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+		struct port_queue *pq = &u->port.q[i];
+
+		u->zc[i] = (struct nq_zc){
+			.area = pq->area, .refs = pq->refs, .nframes = pq->nframes, .ctx = pq,
+			.rx_frame = xdp_port_zc_rx_frame, .give_back = xdp_port_zc_give_back,
+		};
+		u->nf.zc[i] = u->port.zc && i < u->port.nqueues ? &u->zc[i] : NULL;
+	}
+}
+
+/* Zero-copy grants the backend every UMEM frame, its own traffic's and the
+ * rest: only for a backend the toolstack calls trusted (or --trust-backend). */
+static bool zerocopy_allowed(struct up *u)
+{
+	unsigned long trusted = 1;
+
+	if (u->zerocopy != 1)
+		return false;
+	if (xk_read_uint(u->plat, XBT_NULL, u->nf.fe_dir, "trusted", 1, &trusted) == 0 && !trusted &&
+	    !u->trust_backend) {
+		nf_log(&u->nf, LOG_ERR, "the toolstack says the backend is not trusted (%s/trusted = 0): "
+		       "zero-copy would let it see every frame in flight; use --copy, or "
+		       "--trust-backend to override", u->nf.fe_dir);
+		return false;
+	}
+	return true;
+}
+
 static int open_port(struct up *u)
 {
 	struct xdp_port_cfg cfg = {
-		.ifname = u->ifname, .peer = u->peer, .netns = u->netns, .mtu = u->nf.mtu,
-		.nframes = u->umem_frames, .frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE, .ring_size = 2048,
-		.busy_poll = u->busy,
+		.ifname = u->ifname, .peer = u->peer, .netns = u->netns,
+		.nqueues = queues_wanted(u), .nframes = u->umem_frames,
+		.frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE, .ring_size = 2048,
+		.busy_poll = u->busy, .want_sg = true, .want_txmd = !u->no_offload,
 	};
+	bool be_sg = netfront_backend_offers(&u->nf, "feature-sg");
 
-	memcpy(cfg.mac, u->nf.mac, 6);
-	if (xdp_port_open(&u->port, &cfg) < 0)
+	if (u->zerocopy == 1 && !zerocopy_allowed(u))
 		return -1;
+	if (u->zerocopy == 1) {
+		cfg.umem_alloc = umem_alloc;
+		cfg.umem_free = umem_free;
+		cfg.umem_ctx = u;
+	}
+	memcpy(cfg.mac, u->nf.mac, 6);
+	cfg.mtu = netfront_mtu(&u->nf, be_sg);
+	if (cfg.mtu < u->nf.mtu_key)
+		nf_log(&u->nf, LOG_WARNING, "mtu %u needs scatter-gather, which the backend does not offer; "
+		       "using %u", u->nf.mtu_key, cfg.mtu);
+	if (xdp_port_open(&u->port, &cfg) < 0) {
+		if (cfg.umem_alloc)
+			nf_log(&u->nf, LOG_ERR, "zero-copy needs %u granted pages per queue (gntalloc's limit: "
+			       "/sys/module/xen_gntalloc/parameters/limit); --copy needs none of them",
+			       cfg.nframes);
+		return -1;
+	}
+	if (cfg.mtu > cfg.frame_size - XSK_TX_HEADROOM - 256 && !u->port.sg) {
+		/* a frame larger than a UMEM frame needs multi-buffer AF_XDP */
+		xdp_port_close(&u->port);
+		cfg.mtu = NF_DEFAULT_MTU;
+		nf_log(&u->nf, LOG_WARNING, "mtu %u needs multi-buffer AF_XDP (XDP_USE_SG, Linux 6.6), which "
+		       "this kernel lacks; using %u", u->nf.mtu_key, cfg.mtu);
+		if (xdp_port_open(&u->port, &cfg) < 0)
+			return -1;
+	}
 	u->port_open = true;
+	u->nf.mtu = cfg.mtu;
+	nf_log(&u->nf, LOG_INFO, "%s: %u UMEM frames a queue%s", u->port.zc ? "zero-copy" : "copy mode",
+	       cfg.nframes, u->port.zc ? ", granted to the backend for the connection's life" : "");
+	u->nf.want = (struct nf_want){
+		.queues = cfg.nqueues, .sg = u->port.sg, .csum = !u->no_offload,
+		.gso = !u->no_offload && u->port.sg,
+	};
+	zc_describe(u);
 	return 0;
 }
+
+/* The guest moved: zero-copy's UMEM grants died with the old grant table
+ * (and may name a different backend domain now): share them again. */
+static int moved(void *ctx)
+{
+	struct up *u = ctx;
+	int err;
+
+	if (!u->port.zc)
+		return 0;
+	err = xdp_port_reopen_queues(&u->port);
+	zc_describe(u);
+	if (err < 0)
+		nf_log(&u->nf, LOG_ERR, "can't share the UMEM with domain %u again: %s", u->nf.be_domid,
+		       strerror(-err));
+	return err;
+}
+
+static void traffic_off(void *ctx);
 
 static int traffic_on(void *ctx)
 {
 	struct up *u = ctx;
-	int err = datapath_start(&u->dp, &u->nf.q[0], &u->port, u->busy);
+	struct netfront *nf = &u->nf;
+	int err;
 
-	if (err < 0) {
-		nf_log(&u->nf, LOG_ERR, "can't start the datapath: %s", strerror(-err));
+	if (nf->nq > u->port.nqueues) {
+		nf_log(nf, LOG_ERR, "the backend gave %u queues, the guest side has %u", nf->nq,
+		       u->port.nqueues);
 		return -1;
 	}
-	u->dp_stuck_s = 0;
+	/* the guest's stack sends only on queues with a datapath behind them */
+	err = veth_set_queues(u->ifname, u->netns, nf->nq);
+	if (err < 0 && nf->nq < u->port.nqueues)
+		nf_log(nf, LOG_WARNING, "can't limit %s to %u queues: %s", u->ifname, nf->nq, strerror(-err));
+	for (unsigned int i = 0; i < nf->nq; i++) {
+		err = datapath_start(&u->dp[i], i, &nf->q[i], &u->port, u->busy);
+		if (err < 0) {
+			nf_log(nf, LOG_ERR, "can't start the datapath: %s", strerror(-err));
+			traffic_off(u);
+			return -1;
+		}
+		u->dp_stuck_s[i] = 0;
+	}
 	xdp_port_set_carrier(&u->port, true);
-	nf_log(&u->nf, LOG_INFO, "connected to backend domain %u, %s poll", u->nf.be_domid,
-	       u->busy ? "busy" : "interrupt");
-	sd_notifyf(0, "READY=1\nSTATUS=connected to backend domain %u", u->nf.be_domid);
+	nf_log(nf, LOG_INFO, "connected to backend domain %u, %u queue%s, %s poll", nf->be_domid, nf->nq,
+	       nf->nq == 1 ? "" : "s", u->busy ? "busy" : "interrupt");
+	sd_notifyf(0, "READY=1\nSTATUS=connected to backend domain %u", nf->be_domid);
 	return 0;
+}
+
+static bool any_running(const struct up *u)
+{
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++)
+		if (u->dp[i].running)
+			return true;
+	return false;
 }
 
 static void traffic_off(void *ctx)
 {
 	struct up *u = ctx;
 
-	if (!u->dp.running)
+	if (!any_running(u))
 		return;
 	xdp_port_set_carrier(&u->port, false);
-	datapath_stop(&u->dp);
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++)
+		datapath_stop(&u->dp[i]);
 	sd_notify(0, "STATUS=disconnected");
 }
 
 static void print_stats(struct up *u)
 {
-	const struct xennet_queue_stats *s = u->nf.st[0];
+	struct xennet_queue_stats sum = { 0 }, *s = &sum;
 
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+		const uint64_t *a = (const uint64_t *)u->nf.st[i];
+		uint64_t *b = (uint64_t *)&sum;
+
+		for (size_t k = 0; k < sizeof(sum) / sizeof(uint64_t); k++)
+			b[k] += a[k];
+	}
 	nf_log(&u->nf, LOG_INFO, "rx %llu packets %llu bytes %llu dropped %llu errors %llu invalid; "
 	       "tx %llu packets %llu bytes %llu dropped %llu errors %llu invalid",
 	       (unsigned long long)s->rx_packets, (unsigned long long)s->rx_bytes,
@@ -272,49 +438,55 @@ static void print_stats(struct up *u)
 	       (unsigned long long)s->tx_errors, (unsigned long long)s->tx_invalid);
 }
 
-/* The kernel's counters for the XSK, into the stats file. */
+/* The kernel's counters for each XSK, into the stats file. */
 static void refresh_xsk_stats(struct up *u)
 {
-	struct xdp_statistics xs;
-	socklen_t len = sizeof(xs);
-	struct xennet_queue_stats *s = u->nf.st[0];
+	for (unsigned int i = 0; u->port_open && i < u->port.nqueues; i++) {
+		struct xdp_statistics xs;
+		socklen_t len = sizeof(xs);
+		struct xennet_queue_stats *s = u->nf.st[i];
 
-	if (!u->port_open || getsockopt(u->port.xsk_fd, SOL_XDP, XDP_STATISTICS, &xs, &len) < 0)
-		return;
-	s->xsk_rx_dropped = xs.rx_dropped;
-	s->xsk_rx_invalid = xs.rx_invalid_descs;
-	s->xsk_rx_ring_full = xs.rx_ring_full;
-	s->xsk_fill_empty = xs.rx_fill_ring_empty_descs;
-	s->xsk_tx_invalid = xs.tx_invalid_descs;
-	s->xsk_tx_ring_empty = xs.tx_ring_empty_descs;
+		if (getsockopt(u->port.q[i].xsk.fd, SOL_XDP, XDP_STATISTICS, &xs, &len) < 0)
+			continue;
+		s->xsk_rx_dropped = xs.rx_dropped;
+		s->xsk_rx_invalid = xs.rx_invalid_descs;
+		s->xsk_rx_ring_full = xs.rx_ring_full;
+		s->xsk_fill_empty = xs.rx_fill_ring_empty_descs;
+		s->xsk_tx_invalid = xs.tx_invalid_descs;
+		s->xsk_tx_ring_empty = xs.tx_ring_empty_descs;
+	}
 }
 
-/* Is the datapath thread still going?  Gone or in uninterruptible sleep
+/* Is each datapath thread still going?  Gone or in uninterruptible sleep
  * for STALL_SECONDS rounds of this check (once a second): say so once, and
  * let the stats file tell readers (status never shows a dead datapath as
  * carrying traffic). */
 static void check_datapath(struct up *u)
 {
-	char path[64], buf[256], *p;
-	pid_t tid = __atomic_load_n(&u->dp.tid, __ATOMIC_ACQUIRE);
-	bool stuck = false;
-	FILE *f;
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+		struct datapath *dp = &u->dp[i];
+		pid_t tid = __atomic_load_n(&dp->tid, __ATOMIC_ACQUIRE);
+		char path[64], buf[256], *p;
+		bool stuck;
+		FILE *f;
 
-	if (!u->dp.running || tid <= 0)
-		return;
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-	f = fopen(path, "re");
-	if (!f || !fgets(buf, sizeof(buf), f) || !(p = strrchr(buf, ')')) || p[1] != ' ')
-		stuck = true;   /* the thread is gone */
-	else
-		stuck = p[2] == 'D' || p[2] == 'Z' || p[2] == 'X';
-	if (f)
-		fclose(f);
-	u->dp_stuck_s = stuck ? u->dp_stuck_s + 1 : 0;
-	if (u->dp_stuck_s == STALL_SECONDS) {
-		nf_log(&u->nf, LOG_ERR, "the datapath thread has made no progress for %d s", STALL_SECONDS);
-		if (u->stats)
-			__atomic_store_n(&u->stats->stalled, 1, __ATOMIC_RELAXED);
+		if (!dp->running || tid <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+		f = fopen(path, "re");
+		if (!f || !fgets(buf, sizeof(buf), f) || !(p = strrchr(buf, ')')) || p[1] != ' ')
+			stuck = true;   /* the thread is gone */
+		else
+			stuck = p[2] == 'D' || p[2] == 'Z' || p[2] == 'X';
+		if (f)
+			fclose(f);
+		u->dp_stuck_s[i] = stuck ? u->dp_stuck_s[i] + 1 : 0;
+		if (u->dp_stuck_s[i] == STALL_SECONDS) {
+			nf_log(&u->nf, LOG_ERR, "the datapath thread of queue %u has made no progress for %d s",
+			       i, STALL_SECONDS);
+			if (u->stats)
+				__atomic_store_n(&u->stats->stalled, 1, __ATOMIC_RELAXED);
+		}
 	}
 }
 
@@ -325,6 +497,7 @@ static int event_loop(struct up *u, int sigfd)
 	struct netfront *nf = &u->nf;
 	long first_deadline = now_ms() + u->timeout_ms, close_deadline = 0;
 	int exit_code = 0;
+	const char *why = NULL;
 	/* what the state file says: written again when any of it changes */
 	struct { enum nf_phase phase; int be_state; unsigned int reconnects, restores; } last = {
 		nf->phase, nf->be_state, nf->reconnects, nf->restores,
@@ -332,11 +505,11 @@ static int event_loop(struct up *u, int sigfd)
 	bool said_waiting = false;
 
 	for (;;) {
-		struct pollfd pfd[3] = {
+		struct pollfd pfd[2 + NF_MAX_QUEUES] = {
 			{ .fd = p->ops->xs_fd(p), .events = POLLIN },
 			{ .fd = sigfd, .events = POLLIN },
-			{ .fd = u->dp.running ? u->dp.done_fd : -1, .events = POLLIN },
 		};
+		bool broke = false;
 		enum nf_phase ph = nf->phase;
 		char **ev;
 		unsigned int num;
@@ -344,7 +517,10 @@ static int event_loop(struct up *u, int sigfd)
 
 		if (ph == NF_CLOSED || ph == NF_FAILED)
 			return ph == NF_FAILED ? 1 : exit_code;
-		if (poll(pfd, 3, 1000) < 0 && errno != EINTR)
+		for (unsigned int i = 0; i < NF_MAX_QUEUES; i++)
+			pfd[2 + i] = (struct pollfd){ .fd = u->dp[i].running ? u->dp[i].done_fd : -1,
+						      .events = POLLIN };
+		if (poll(pfd, 2 + NF_MAX_QUEUES, 1000) < 0 && errno != EINTR)
 			return 1;
 		now = now_ms();
 		if (u->stats)
@@ -360,8 +536,13 @@ static int event_loop(struct up *u, int sigfd)
 				close_deadline = now + CLOSE_TIMEOUT_MS;
 			}
 		}
-		if (pfd[2].revents & POLLIN && !close_deadline) {
-			nf_log(nf, LOG_ERR, "backend is broken: %s; shutting down", nf->q[0].broken_why);
+		for (unsigned int i = 0; i < NF_MAX_QUEUES; i++)
+			if (pfd[2 + i].revents & POLLIN && !broke) {
+				broke = true;
+				why = nf->q[i].broken_why;
+			}
+		if (broke && !close_deadline) {
+			nf_log(nf, LOG_ERR, "backend is broken: %s; shutting down", why ? why : "?");
 			netfront_close(nf);
 			close_deadline = now + CLOSE_TIMEOUT_MS;
 			exit_code = 1;
@@ -413,13 +594,20 @@ static void close_lock(int *fd, const char *name)
 static int run(void *cfg)
 {
 	struct up u = { .if_lock = -1, .vif_lock = -1 };
+	struct up_config *conf = NULL;
+	const char *conf_path = ((struct up_cfg *)cfg)->config;
 	sigset_t mask;
 	int sigfd = -1, ret;
 
-	u.dp.stop_fd = u.dp.done_fd = -1;
-	ret = configure(&u, cfg);
-	if (ret)
+	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++)
+		u.dp[i].stop_fd = u.dp[i].done_fd = -1;
+	ret = conf_path ? config_load(conf_path, &cmd_up_def, cfg, &conf) : 0;
+	if (!ret)
+		ret = configure(&u, cfg);
+	if (ret) {
+		config_free(conf);
 		return ret;
+	}
 	ret = 1;
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
@@ -442,6 +630,9 @@ static int run(void *cfg)
 		u.nf.st[i] = &u.stats->q[i];
 	if (open_port(&u) < 0)
 		goto out;
+	save_state(&u);   /* the config's filter commands find the instance by it */
+	if (config_apply(conf, u.ifname) < 0)
+		goto out;
 	{
 		char stale[256];
 
@@ -450,7 +641,8 @@ static int run(void *cfg)
 			nf_log(&u.nf, LOG_INFO, "removing what a previous frontend left in %s: %s",
 			       u.nf.fe_dir, stale);
 	}
-	u.nf.hooks = (struct nf_hooks){ .ctx = &u, .traffic_on = traffic_on, .traffic_off = traffic_off };
+	u.nf.hooks = (struct nf_hooks){ .ctx = &u, .traffic_on = traffic_on, .traffic_off = traffic_off,
+					.moved = moved };
 	if (netfront_watch(&u.nf) < 0)
 		goto out;
 	save_state(&u);
@@ -472,6 +664,7 @@ out:
 		close(sigfd);
 	close_lock(&u.vif_lock, u.vif_lock_name);
 	close_lock(&u.if_lock, u.if_lock_name);
+	config_free(conf);
 	return ret;
 }
 
@@ -487,14 +680,27 @@ static const struct opt opts[] = {
 	    "(unbind it, clear what it left in XenStore)"),
 	OPT("sim", 0, OPT_STRING, O(sim), "SOCKET", "use the simulated backend serving SOCKET (xennet-simback) "
 	    "instead of Xen", .comp = COMP_FILE),
-	OPT("netns", 0, OPT_STRING, O(netns), "NS", "create the guest's interface in network namespace NS "
+	OPT("netns", 0, OPT_NETNS, O(netns), "NS", "create the guest's interface in network namespace NS "
 	    "(ip netns)", .comp = COMP_NETNS),
 	OPT("poll", 0, OPT_CHOICE, O(poll), "MODE", "interrupt: sleep in poll() on the event channel and "
 	    "the XSK; busy: spin on the rings, never sleep", .dflt = "interrupt", .choices = polls),
 	OPT("timeout", 0, OPT_UINT, O(timeout), "S", "seconds to wait for the backend at each step of the "
 	    "handshake", .dflt = "10", .min = 1, .max = 3600),
-	OPT("umem-frames", 0, OPT_UINT, O(umem_frames), "N", "UMEM frames, a power of two", .dflt = "4096",
-	    .min = 64, .max = 65536),
+	OPT("umem-frames", 0, OPT_UINT, O(umem_frames), "N", "UMEM frames per queue, a power of two (default "
+	    "4096; 1024 with --zerocopy)", .min = 64, .max = 65536, .flags = OPT_POW2),
+	OPT("queues", 0, OPT_UINT, O(queues), "N", "queues to ask for, at most the backend's "
+	    "multi-queue-max-queues (default: one per online CPU)", .min = 1, .max = NF_MAX_QUEUES),
+	OPT("no-offload", 0, OPT_FLAG, O(no_offload), NULL, "negotiate no checksum offload and no GSO "
+	    "(scatter-gather stays)"),
+	OPT("zerocopy", 0, OPT_FLAG, O(zerocopy), NULL, "UMEM frames are the granted pages: no copy in "
+	    "userspace; only with a trusted backend (its XenStore trusted key, or --trust-backend)"),
+	OPT("copy", 0, OPT_FLAG, O(copy), NULL, "copy between grant pages and UMEM (the default): the "
+	    "backend sees only the pages of its own traffic"),
+	OPT("trust-backend", 0, OPT_FLAG, O(trust_backend), NULL, "trust the backend with zero-copy even "
+	    "where the toolstack did not mark it trusted"),
+	OPT("config", 0, OPT_STRING, O(config), "FILE", "read these options, and the filters to attach with "
+	    "their rules, from FILE (see CONFIGURATION in the man page); the command line's options win",
+	    .flags = OPT_NOCONF, .comp = COMP_FILE),
 	OPT_TABLE_END,
 };
 

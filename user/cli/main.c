@@ -8,6 +8,7 @@
 #include <string.h>
 #include <bpf/libbpf.h>
 #include "cli/cmd.h"
+#include "cli/config.h"
 #include "cli/keeper.h"
 #include "common/log.h"
 #include "state/runfile.h"
@@ -21,6 +22,9 @@
 #endif
 #ifndef XENNET_FILTER_DIR
 #define XENNET_FILTER_DIR "/usr/local/lib/xennet-xdp/filters"
+#endif
+#ifndef XENNET_CONF_DIR
+#define XENNET_CONF_DIR "/etc/xennet-xdp"
 #endif
 
 #define G(f) offsetof(struct cli_global, f)
@@ -53,6 +57,7 @@ static const struct opt_cmd *const cmds[] = {
 };
 
 static const struct opt_section sections[] = {
+	{ "Configuration", CONFIG_DOC },
 	{ "Diagnostics",
 	  "Messages go to standard error, one line each, prefixed with the interface's name "
 	  "(\"xennet0: using event channel 7\", as xennet(4) prints them) or with \"xennet-xdp:\". "
@@ -60,8 +65,8 @@ static const struct opt_section sections[] = {
 	  "syslog priority (\"<3>\" for errors), so that the journal files it at its level. "
 	  "A filter the kernel rejects is followed by the verifier's log." },
 	{ "Exit status",
-	  "0 on success; 1 when the command failed (said in one line); 2 for a command line that is "
-	  "not right (an unknown option, a value out of range, a missing argument)." },
+	  "0 on success; 1 when the command failed (said in one line); 2 for a command line or a config "
+	  "file that is not right (an unknown option, a value out of range, a missing argument)." },
 	{ "Environment",
 	  "XENNET_RUN_DIR\n"
 	  "    the run directory, unless --run-dir is given.\n"
@@ -72,6 +77,10 @@ static const struct opt_section sections[] = {
 	  "JOURNAL_STREAM\n"
 	  "    set by systemd: see DIAGNOSTICS." },
 	{ "Files",
+	  XENNET_CONF_DIR "/IFNAME.conf\n"
+	  "    the config of the interface IFNAME, for up --config and the unit xennet-xdp@IFNAME.service "
+	  "(example.conf beside it, commented out, is an example).\n"
+	  "\n"
 	  "/run/xennet/IFNAME.state, /run/xennet/IFNAME.stats\n"
 	  "    a running instance's state (key=value lines) and counters (shared memory).\n"
 	  "\n"
@@ -88,7 +97,9 @@ static const struct opt_section sections[] = {
 	  "  xennet-xdp filter attach xennet0 " XENNET_FILTER_DIR "/xennet_port_deny.bpf.o\n"
 	  "  xennet-xdp filter rule xennet0 port add 53/udp\n"
 	  "  xennet-xdp filter rule xennet0 port list --json\n"
-	  "  xennet-xdp down --ifname xennet0" },
+	  "  xennet-xdp down --ifname xennet0\n"
+	  "  xennet-xdp up --config " XENNET_CONF_DIR "/xennet0.conf\n"
+	  "  systemctl enable --now xennet-xdp@xennet0" },
 	{ "See also",
 	  "xennet-simback(1), xdp-loader(8), xdp-filter(8), bpftool(8), xl(1)" },
 	{ NULL, NULL },

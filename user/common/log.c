@@ -8,6 +8,7 @@
 static const char *prog_name = "xennet-xdp";
 static int max_prio = LOG_INFO;
 static int journal = -1;        /* -1: not checked yet */
+static const char *context;
 
 void log_init(const char *prog)
 {
@@ -23,6 +24,11 @@ void log_set_max(int prio)
 int log_get_max(void)
 {
 	return max_prio;
+}
+
+void log_context(const char *ctx)
+{
+	context = ctx;
 }
 
 /* $JOURNAL_STREAM is "DEV:INODE" of the journal's socket; it counts only
@@ -51,6 +57,8 @@ void log_vmsg(int prio, const char *who, const char *fmt, va_list ap)
 	if (to_journal())
 		n = snprintf(line, sizeof(line), "<%d>", prio);
 	n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ", who ? who : prog_name);
+	if (context && n < (int)sizeof(line))
+		n += snprintf(line + n, sizeof(line) - (size_t)n, "%s: ", context);
 	if (n < (int)sizeof(line))
 		vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	/* one write per line: lines of several threads do not interleave */

@@ -16,6 +16,11 @@ void log_init(const char *prog);
 /* Print lines up to this priority (default LOG_INFO; -v: LOG_DEBUG). */
 void log_set_max(int prio);
 int log_get_max(void);
+/* Until called again with NULL, every line says "WHO: CONTEXT: message":
+ * where the message comes from, e.g. the line of a config file that is
+ * being read or acted on ("/etc/xennet-xdp/xennet0.conf:7").  The string
+ * is not copied. */
+void log_context(const char *context);
 /* "WHO: message\n" on stderr (WHO NULL: the program's name). */
 void log_msg(int prio, const char *who, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void log_vmsg(int prio, const char *who, const char *fmt, va_list ap);

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 #include <ctype.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "common/ifname.h"
 #include "common/log.h"
+#include "common/netns.h"
 #include "common/opts.h"
 #include "common/parse.h"
 
@@ -112,6 +114,19 @@ static void *slot(struct pctx *x, const struct opt *o, bool global)
 	return (char *)(global || (o->flags & OPT_GLOBAL) ? x->gcfg : x->cfg) + o->off;
 }
 
+/* o's own check of val, if it has one: 0, or 2 having said why. */
+static int check_more(struct pctx *x, const struct opt *o, const char *val, const char *shown)
+{
+	char why[256];
+
+	if (!o->check)
+		return 0;
+	why[0] = '\0';
+	if (o->check(val, why, sizeof(why)) == 0)
+		return 0;
+	return opts_error(x->p, x->c, "%s%s%s", shown, shown[0] ? ": " : "", why[0] ? why : "not valid");
+}
+
 /* Store val as o's value; shown names it in a message ("--interval", or
  * "" for a positional). */
 static int set_value(struct pctx *x, const struct opt *o, bool global, const char *val, const char *shown)
@@ -128,16 +143,33 @@ static int set_value(struct pctx *x, const struct opt *o, bool global, const cha
 		if (parse_uint(val, o->max, &v) < 0 || v < o->min)
 			return opts_error(x->p, x->c, "%s%s'%s' is not a number in %lu..%lu", shown, sep, val,
 					  o->min, o->max);
+		if ((o->flags & OPT_POW2) && (v & (v - 1)))
+			return opts_error(x->p, x->c, "%s%s'%s' is not a power of two in %lu..%lu", shown, sep,
+					  val, o->min, o->max);
+		if (check_more(x, o, val, shown))
+			return 2;
 		*(unsigned long *)dst = v;
 		return 0;
 	case OPT_IFNAME:
 		if (!ifname_valid(val))
 			return opts_error(x->p, x->c, "%s%s'%s' is not a valid interface name", shown, sep, val);
+		if (check_more(x, o, val, shown))
+			return 2;
+		*(const char **)dst = val;
+		return 0;
+	case OPT_NETNS:
+		if (!netns_valid_name(val))
+			return opts_error(x->p, x->c, "%s%s'%s' is not a network namespace name (1-63 bytes, "
+					  "no /)", shown, sep, val);
+		if (check_more(x, o, val, shown))
+			return 2;
 		*(const char **)dst = val;
 		return 0;
 	case OPT_STRING:
 		if (!val[0])
 			return opts_error(x->p, x->c, "%s%san empty %s", shown, sep, o->arg ? o->arg : o->name);
+		if (check_more(x, o, val, shown))
+			return 2;
 		*(const char **)dst = val;
 		return 0;
 	case OPT_CHOICE:
@@ -465,7 +497,9 @@ int opts_parse(const struct opt_prog *p, int argc, char **argv, void *gcfg, cons
 	}
 	if (!x.c)
 		return opts_error(p, NULL, "'%s' is not a command; see %s --help", argv[i], p->name);
-	x.cfg = calloc(1, x.c->cfg_size ? x.c->cfg_size : 1);
+	/* the config, then which of its options the command line gave (for
+	 * opts_given and opts_config) */
+	x.cfg = calloc(1, x.c->cfg_size + MAX_OPTS);
 	if (!x.cfg)
 		return opts_error(p, NULL, "out of memory");
 	err = parse_cmd(&x, argc, argv, i, ph_idx, nph);
@@ -473,9 +507,75 @@ int opts_parse(const struct opt_prog *p, int argc, char **argv, void *gcfg, cons
 		free(x.cfg);
 		return err;
 	}
+	memcpy((char *)x.cfg + x.c->cfg_size, x.given, MAX_OPTS);
 	*cmd = x.c;
 	*cfg = x.cfg;
 	return -1;
+}
+
+/* ---- config files ------------------------------------------------------- */
+
+/* May a config file set o? */
+static bool config_key(const struct opt *o)
+{
+	return !(o->flags & (OPT_POS | OPT_WORD | OPT_HIDDEN | OPT_GLOBAL | OPT_NOCONF)) && o->type != OPT_HELP;
+}
+
+/* c's option of that long name, that a config file may set: its index, or -1 */
+static int config_opt(const struct opt_cmd *c, const char *name)
+{
+	for (size_t i = 0; i < nopts(c->opts) && i < MAX_OPTS; i++)
+		if (config_key(&c->opts[i]) && !strcmp(c->opts[i].name, name))
+			return (int)i;
+	return -1;
+}
+
+void opts_config_keys(const struct opt_cmd *c, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < nopts(c->opts) && i < MAX_OPTS; i++)
+		if (config_key(&c->opts[i]))
+			len += (size_t)snprintf(buf + len, len < size ? size - len : 0, "%s%s", len ? ", " : "",
+						c->opts[i].name);
+}
+
+bool opts_given(const struct opt_cmd *c, const void *cfg, const char *name)
+{
+	int i = config_opt(c, name);
+
+	return i >= 0 && ((const bool *)((const char *)cfg + c->cfg_size))[i];
+}
+
+int opts_config(const struct opt_prog *p, const struct opt_cmd *c, void *cfg, const char *name,
+		const char *value)
+{
+	int i = config_opt(c, name), err;
+	const struct opt *o;
+	struct pctx x = { .p = p };
+
+	if (i < 0)
+		return -ENOENT;
+	o = &c->opts[i];
+	/* checked always; kept only if the command line did not say it */
+	x.cfg = opts_given(c, cfg, name) ? calloc(1, c->cfg_size) : cfg;
+	if (!x.cfg)
+		return opts_error(p, NULL, "out of memory");
+	if (o->type != OPT_FLAG) {
+		err = set_value(&x, o, false, value, name);
+	} else if (!strcmp(value, "yes") || !strcmp(value, "true")) {
+		err = set_value(&x, o, false, NULL, name);
+	} else if (!strcmp(value, "no") || !strcmp(value, "false")) {
+		*(bool *)slot(&x, o, false) = false;
+		err = 0;
+	} else {
+		err = opts_error(p, NULL, "%s: '%s' is not yes or no", name, value);
+	}
+	if (x.cfg != cfg)
+		free(x.cfg);
+	return err;
 }
 
 /* ---- help --------------------------------------------------------------- */

@@ -24,6 +24,7 @@ enum opt_type {
 	OPT_UINT,       /* unsigned long in min..max, strict decimal */
 	OPT_STRING,     /* const char * */
 	OPT_IFNAME,     /* const char *, a valid interface name (common/ifname) */
+	OPT_NETNS,      /* const char *, a valid `ip netns` name (common/netns) */
 	OPT_CHOICE,     /* int: the index of the value in choices */
 	OPT_HELP,       /* -h/--help: print the command's help, exit 0 */
 };
@@ -46,6 +47,8 @@ enum opt_comp {
 #define OPT_REQUIRED 0x08   /* an option that must be given */
 #define OPT_HIDDEN   0x10   /* parsed, not shown */
 #define OPT_GLOBAL   0x20   /* writes into the program's global config */
+#define OPT_POW2     0x40   /* OPT_UINT: a power of two */
+#define OPT_NOCONF   0x80   /* not a key of a config file (opts_config) */
 
 /* What a command's config holds for what was not given (and has no
  * default): strings NULL, flags false, OPT_UINT OPT_UNSET, OPT_CHOICE -1. */
@@ -63,6 +66,9 @@ struct opt {
 	const char *const *choices;   /* OPT_CHOICE, NULL-terminated */
 	unsigned int flags;
 	enum opt_comp comp;
+	/* more checks of a value, after its type's: 0, or -1 with the reason
+	 * in why ("'70000' is not a port"); NULL: none */
+	int (*check)(const char *val, char *why, size_t whylen);
 };
 
 /* A table entry: OPT(long, short, type, offset, value name, help, more
@@ -118,6 +124,20 @@ struct opt_prog {
  * exit status: 0 after printing help, 2 after a one-line error. */
 int opts_parse(const struct opt_prog *p, int argc, char **argv, void *gcfg, const struct opt_cmd **cmd,
 	       void **cfg);
+
+/* A config file's "name = value" for command c, into cfg (which opts_parse
+ * gave): name is one of c's long options (not -h, a positional, a hidden or
+ * a global one); the value is checked as --name=value's is (a flag's is yes
+ * or no) and stored, unless the command line gave that option: it wins.
+ * The value is not copied: it must live as long as cfg.  0; 2 after a
+ * one-line error ("xennet-xdp: name: 'v' is not ..."; common/log's context
+ * says where); -ENOENT, nothing said, if c has no such option. */
+int opts_config(const struct opt_prog *p, const struct opt_cmd *c, void *cfg, const char *name,
+		const char *value);
+/* The keys opts_config takes for c, ", "-separated, into buf. */
+void opts_config_keys(const struct opt_cmd *c, char *buf, size_t size);
+/* Did the command line give c's option name (cfg from opts_parse)? */
+bool opts_given(const struct opt_cmd *c, const void *cfg, const char *name);
 
 /* "xennet-xdp: PATH: message" on stderr (through common/log); returns 2. */
 int opts_error(const struct opt_prog *p, const struct opt_cmd *c, const char *fmt, ...)

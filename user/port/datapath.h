@@ -1,18 +1,26 @@
 /* SPDX-License-Identifier: MIT */
-/* The per-queue datapath thread: Xen rings on one side, XSK rings on the
- * other, copies in between, no syscall per packet. */
+/* A datapath thread per queue: the queue's Xen rings on one side, its XSK
+ * rings on the other, copies in between, no syscall per packet.  Toward
+ * the guest it cuts GSO packets into MSS-sized frames and leaves the
+ * checksums the backend left partial to the kernel (TX metadata) or
+ * completes them; frames larger than one UMEM frame travel as multi-buffer
+ * frames both ways. */
 #ifndef XENNET_DATAPATH_H
 #define XENNET_DATAPATH_H
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
-#include "xen/netif_ring.h"
 #include "port/xdp_port.h"
+#include "xen/netif_ring.h"
+
+#define DP_SCRATCH (XEN_NETIF_MAX_TX_SIZE + 1)
 
 struct datapath {
 	struct netif_queue *q;
 	struct xdp_port *port;
+	struct port_queue *pq;
+	unsigned int index;
 	bool busy;                 /* --poll busy: never sleep */
 	pthread_t thread;
 	bool running;
@@ -22,10 +30,16 @@ struct datapath {
 	bool rx_blocked;           /* this round: an RX packet found no room on the XSK */
 	int blocked_wait_ms;       /* how long the next blocked sleep lasts (backs off) */
 	pid_t tid;                 /* the thread's id, for liveness checks */
+	bool evt_woke;             /* the last sleep ended on an event-channel event */
+	unsigned int spurious_streak;   /* such wakeups in a row that found no work */
+	int throttle_ms;           /* how long a storm keeps the channel masked (backs off) */
+	uint8_t *scratch;          /* DP_SCRATCH bytes: a packet made contiguous */
+	uint8_t *seg;              /* DP_SCRATCH bytes: a segment larger than a frame */
 };
 
-/* Start the thread.  0 or -errno. */
-int datapath_start(struct datapath *dp, struct netif_queue *q, struct xdp_port *port, bool busy);
+/* Start queue index's thread.  0 or -errno. */
+int datapath_start(struct datapath *dp, unsigned int index, struct netif_queue *q,
+		   struct xdp_port *port, bool busy);
 /* Ask the thread to stop and join it.  Safe if never started. */
 void datapath_stop(struct datapath *dp);
 

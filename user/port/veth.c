@@ -101,6 +101,40 @@ static int guest_end_setup(void *arg)
 	return err ?: set_up_here(op);
 }
 
+struct chan_op {
+	const char *name;
+	unsigned int n;
+};
+
+static int set_queues_here(void *arg)
+{
+	struct chan_op *op = arg;
+	struct ethtool_channels ch = { .cmd = ETHTOOL_GCHANNELS };
+	struct ifreq ifr = { .ifr_data = (void *)&ch };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), err = 0;
+
+	if (s < 0)
+		return -errno;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", op->name);
+	if (ioctl(s, SIOCETHTOOL, &ifr) < 0) {
+		err = -errno;
+	} else if (ch.tx_count != op->n) {
+		ch.cmd = ETHTOOL_SCHANNELS;
+		ch.tx_count = op->n;
+		if (ioctl(s, SIOCETHTOOL, &ifr) < 0)
+			err = -errno;
+	}
+	close(s);
+	return err;
+}
+
+int veth_set_queues(const char *ifname, const char *netns, unsigned int n)
+{
+	struct chan_op op = { .name = ifname, .n = n };
+
+	return netns_run(netns, set_queues_here, &op);
+}
+
 static void write_sysctl(const char *fmt, const char *name, const char *val)
 {
 	char path[128];
@@ -117,7 +151,7 @@ static void write_sysctl(const char *fmt, const char *name, const char *val)
 }
 
 int veth_create(const char *ifname, const char *peer, const uint8_t mac[6], unsigned int mtu,
-		const char *netns)
+		const char *netns, unsigned int nqueues)
 {
 	struct nl_sock *sk = nl_open();
 	struct rtnl_link *link, *pl;
@@ -137,6 +171,10 @@ int veth_create(const char *ifname, const char *peer, const uint8_t mac[6], unsi
 	rtnl_link_set_name(pl, peer);
 	rtnl_link_set_mtu(link, mtu);
 	rtnl_link_set_mtu(pl, mtu);
+	rtnl_link_set_num_tx_queues(link, nqueues);
+	rtnl_link_set_num_rx_queues(link, nqueues);
+	rtnl_link_set_num_tx_queues(pl, nqueues);
+	rtnl_link_set_num_rx_queues(pl, nqueues);
 	addr = nl_addr_build(AF_LLC, mac, 6);
 	rtnl_link_set_addr(link, addr);
 	if (netns) {

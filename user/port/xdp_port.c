@@ -124,7 +124,7 @@ static int attach_program(struct xdp_port *port)
 	port->skel = xennet_redirect__open();
 	if (!port->skel)
 		return -errno;
-	port->prog = xdp_program__from_bpf_obj(port->skel->obj, "xdp");
+	port->prog = xdp_program__from_bpf_obj(port->skel->obj, "xdp.frags");
 	err = libxdp_get_error(port->prog);
 	if (err) {
 		port->prog = NULL;
@@ -149,55 +149,60 @@ static int attach_program(struct xdp_port *port)
 	return 0;
 }
 
-static int create_xsk(struct xdp_port *port, const struct xdp_port_cfg *cfg)
+static int open_queues(struct xdp_port *port);
+
+/* One queue: its UMEM, its socket bound to the peer's queue, in the XSK
+ * map at its index; half its frames on the fill ring, half for XSK TX. */
+static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, unsigned int i)
 {
-	struct xsk_umem_config ucfg = {
-		.fill_size = cfg->ring_size, .comp_size = cfg->ring_size,
-		.frame_size = cfg->frame_size, .frame_headroom = 0,
-	};
-	struct xsk_socket_config scfg = {
-		.rx_size = cfg->ring_size, .tx_size = cfg->ring_size,
-		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
-		.bind_flags = XDP_USE_NEED_WAKEUP | XDP_COPY,
+	struct port_queue *pq = &port->q[i];
+	struct xsk_cfg xc = {
+		.ifname = port->ifname, .ifindex = port->peer_ifindex, .queue = i,
+		.nframes = cfg->nframes, .frame_size = cfg->frame_size, .ring_size = cfg->ring_size,
+		.want_sg = cfg->want_sg, .want_txmd = cfg->want_txmd,
 	};
 	size_t size = (size_t)cfg->nframes * cfg->frame_size;
-	uint32_t idx = 0, half = cfg->nframes / 2;
+	uint32_t idx = 0, half = cfg->nframes / 2, fd;
 	int err, budget = 256;
 
-	port->umem_area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (port->umem_area == MAP_FAILED) {
-		port->umem_area = NULL;
-		return -errno;
+	if (cfg->umem_alloc) {
+		pq->refs = calloc(cfg->nframes, sizeof(*pq->refs));
+		pq->area = pq->refs ? cfg->umem_alloc(cfg->umem_ctx, cfg->nframes, pq->refs) : NULL;
+		if (!pq->area)
+			return -(errno ? errno : ENOMEM);
+	} else {
+		pq->area = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (pq->area == MAP_FAILED) {
+			pq->area = NULL;
+			return -errno;
+		}
 	}
-	port->nframes = cfg->nframes;
-	port->frame_size = cfg->frame_size;
-	err = xsk_umem__create(&port->umem, port->umem_area, size, &port->fill, &port->comp, &ucfg);
+	pq->nframes = cfg->nframes;
+	pq->frame_size = cfg->frame_size;
+	xc.area = pq->area;
+	err = xsk_open(&pq->xsk, &xc);
 	if (err)
 		return err;
-	err = xsk_socket__create(&port->xsk, port->peer, 0, port->umem, &port->rx, &port->tx, &scfg);
-	if (err)
-		return err;
-	port->xsk_fd = xsk_socket__fd(port->xsk);
-	err = xsk_socket__update_xskmap(port->xsk, bpf_map__fd(port->skel->maps.xennet_xsks));
-	if (err)
-		return err;
+	fd = (uint32_t)pq->xsk.fd;
+	if (bpf_map_update_elem(bpf_map__fd(port->skel->maps.xennet_xsks), &i, &fd, 0) < 0)
+		return -errno;
 	/* copy-mode TX sends at most 32 frames per sendto() unless told more
 	 * (kernels without the option: the datapath kicks again while frames
 	 * are in flight) */
-	setsockopt(port->xsk_fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
-	port->tx_frames_cap = port->nframes - half;
-	port->tx_frames = calloc(port->tx_frames_cap, sizeof(*port->tx_frames));
-	if (!port->tx_frames)
+	setsockopt(pq->xsk.fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
+	pq->tx_frames_cap = pq->nframes - half;
+	pq->tx_frames = calloc(pq->tx_frames_cap, sizeof(*pq->tx_frames));
+	if (!pq->tx_frames)
 		return -ENOMEM;
-	for (uint32_t i = half; i < port->nframes; i++)
-		port->tx_frames[port->n_tx_frames++] = (uint64_t)i * cfg->frame_size;
+	for (uint32_t f = half; f < pq->nframes; f++)
+		pq->tx_frames[pq->n_tx_frames++] = (uint64_t)f * cfg->frame_size;
 	if (half > cfg->ring_size)
 		half = cfg->ring_size;
-	if (xsk_ring_prod__reserve(&port->fill, half, &idx) != half)
+	if (xsk_ring_prod__reserve(&pq->xsk.fill, half, &idx) != half)
 		return -ENOSPC;
-	for (uint32_t i = 0; i < half; i++)
-		*xsk_ring_prod__fill_addr(&port->fill, idx + i) = (uint64_t)i * cfg->frame_size;
-	xsk_ring_prod__submit(&port->fill, half);
+	for (uint32_t f = 0; f < half; f++)
+		*xsk_ring_prod__fill_addr(&pq->xsk.fill, idx + f) = (uint64_t)f * cfg->frame_size;
+	xsk_ring_prod__submit(&pq->xsk.fill, half);
 	return 0;
 }
 
@@ -206,7 +211,8 @@ int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 	int err;
 
 	memset(port, 0, sizeof(*port));
-	port->xsk_fd = -1;
+	for (unsigned int i = 0; i < PORT_MAX_QUEUES; i++)
+		port->q[i].xsk.fd = -1;
 	libbpf_set_print(quiet_print);
 	libxdp_set_print(quiet_xdp_print);
 	/* BPF maps and UMEM count against RLIMIT_MEMLOCK on older kernels */
@@ -214,13 +220,17 @@ int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 	snprintf(port->ifname, sizeof(port->ifname), "%s", cfg->ifname);
 	snprintf(port->peer, sizeof(port->peer), "%s", cfg->peer);
 	xdp_info_pin_dir(port->pin_dir, sizeof(port->pin_dir), cfg->ifname);
+	port->frame_size = cfg->frame_size;
+	port->mtu = cfg->mtu;
 	if (!cfg->nframes || cfg->nframes & (cfg->nframes - 1) || !cfg->ring_size ||
 	    cfg->ring_size & (cfg->ring_size - 1))
 		return fail(port, "UMEM frames and ring sizes must be powers of two", EINVAL);
+	if (cfg->nqueues < 1 || cfg->nqueues > PORT_MAX_QUEUES)
+		return fail(port, "queues out of range", EINVAL);
 	err = ensure_bpffs();
 	if (err)
 		return fail(port, "can't mount bpffs on " BPFFS, err);
-	err = veth_create(cfg->ifname, cfg->peer, cfg->mac, cfg->mtu, cfg->netns);
+	err = veth_create(cfg->ifname, cfg->peer, cfg->mac, cfg->mtu, cfg->netns, cfg->nqueues);
 	if (err)
 		return fail(port, err == -EEXIST ? "can't create veth pair (an interface of that name exists)"
 						 : "can't create veth pair", err);
@@ -235,21 +245,58 @@ int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 	err = pin_maps(port);
 	if (err)
 		return fail(port, "can't pin maps under " BPFFS "/xennet", err);
-	err = create_xsk(port, cfg);
+	port->cfg = *cfg;
+	port->zc = cfg->umem_alloc != NULL;
+	err = open_queues(port);
 	if (err)
-		return fail(port, "can't create the AF_XDP socket", err);
+		return fail(port, port->zc ? "can't create the AF_XDP socket over granted pages"
+					   : "can't create the AF_XDP socket", err);
 	return 0;
+}
+
+static void close_queues(struct xdp_port *port)
+{
+	for (unsigned int i = 0; i < PORT_MAX_QUEUES; i++) {
+		struct port_queue *pq = &port->q[i];
+
+		if (pq->xsk.fd >= 0)
+			xsk_close(&pq->xsk);
+		if (pq->area && port->cfg.umem_free)
+			port->cfg.umem_free(port->cfg.umem_ctx, pq->area, pq->nframes);
+		else if (pq->area)
+			munmap(pq->area, (size_t)pq->nframes * port->frame_size);
+		free(pq->tx_frames);
+		free(pq->refs);
+		memset(pq, 0, sizeof(*pq));
+		pq->xsk.fd = -1;
+	}
+	port->nqueues = 0;
+}
+
+static int open_queues(struct xdp_port *port)
+{
+	port->sg = port->txmd = true;
+	for (unsigned int i = 0; i < port->cfg.nqueues; i++) {
+		int err = open_queue(port, &port->cfg, i);
+
+		port->nqueues = i + 1;
+		if (err)
+			return err;
+		port->sg &= port->q[i].xsk.sg;
+		port->txmd &= port->q[i].xsk.txmd;
+	}
+	return 0;
+}
+
+int xdp_port_reopen_queues(struct xdp_port *port)
+{
+	close_queues(port);
+	return open_queues(port);
 }
 
 void xdp_port_close(struct xdp_port *port)
 {
-	if (port->xsk)
-		xsk_socket__delete(port->xsk);
-	if (port->umem)
-		xsk_umem__delete(port->umem);
-	if (port->umem_area)
-		munmap(port->umem_area, (size_t)port->nframes * port->frame_size);
-	free(port->tx_frames);
+	close_queues(port);
 	if (port->attached)
 		xdp_program__detach(port->prog, port->peer_ifindex, XDP_MODE_NATIVE, 0);
 	if (port->prog)
@@ -261,7 +308,8 @@ void xdp_port_close(struct xdp_port *port)
 	if (port->veth_made)
 		veth_delete(port->peer);
 	memset(port, 0, sizeof(*port));
-	port->xsk_fd = -1;
+	for (unsigned int i = 0; i < PORT_MAX_QUEUES; i++)
+		port->q[i].xsk.fd = -1;
 }
 
 int xdp_port_set_carrier(struct xdp_port *port, bool up)
@@ -316,10 +364,53 @@ int xdp_port_cleanup_stale(const char *ifname, const char *peer, const char *net
 	return n;
 }
 
-int xdp_port_kick_tx(struct xdp_port *port)
+int xdp_port_kick_tx(struct port_queue *pq)
 {
-	if (sendto(port->xsk_fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
+	if (sendto(pq->xsk.fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0)
 		return 0;
 	/* EAGAIN/EBUSY: the kernel is still sending; ENOBUFS: retried on the next kick */
 	return errno == EAGAIN || errno == EBUSY || errno == ENOBUFS ? 0 : -errno;
+}
+
+unsigned int xdp_port_reap(struct port_queue *pq)
+{
+	uint64_t mask = ~(uint64_t)(pq->frame_size - 1);
+	uint32_t idx, n = xsk_ring_cons__peek(&pq->xsk.comp, 256, &idx);
+
+	/* the pool can never hold more than its frames: an address beyond that
+	 * (which the kernel would not give) is dropped rather than written past */
+	for (uint32_t i = 0; i < n; i++)
+		if (pq->n_tx_frames < pq->tx_frames_cap)
+			pq->tx_frames[pq->n_tx_frames++] = *xsk_ring_cons__comp_addr(&pq->xsk.comp, idx + i) & mask;
+	if (n)
+		xsk_ring_cons__release(&pq->xsk.comp, n);
+	return n;
+}
+
+bool xdp_port_zc_rx_frame(void *ctx, uint64_t *addr)
+{
+	struct port_queue *pq = ctx;
+
+	if (!pq->n_tx_frames)
+		xdp_port_reap(pq);
+	if (!pq->n_tx_frames)
+		return false;
+	*addr = pq->tx_frames[--pq->n_tx_frames];
+	return true;
+}
+
+void xdp_port_zc_give_back(void *ctx, uint64_t addr, bool rx)
+{
+	struct port_queue *pq = ctx;
+	uint64_t frame = addr & ~(uint64_t)(pq->frame_size - 1);
+	uint32_t idx;
+
+	if (rx) {
+		if (pq->n_tx_frames < pq->tx_frames_cap)
+			pq->tx_frames[pq->n_tx_frames++] = frame;
+	} else if (xsk_ring_prod__reserve(&pq->xsk.fill, 1, &idx) == 1) {
+		/* the fill ring is as large as its share of the frames: room */
+		*xsk_ring_prod__fill_addr(&pq->xsk.fill, idx) = frame;
+		xsk_ring_prod__submit(&pq->xsk.fill, 1);
+	}
 }

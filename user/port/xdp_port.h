@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* The guest-facing port: the veth pair, the built-in XDP program on the
- * peer (through libxdp, so other programs coexist), and the UMEM + XSK
- * the datapath works on. */
+/* The guest-facing port: the veth pair (one queue per netif queue), the
+ * built-in XDP program on the peer (through libxdp, so other programs
+ * coexist), and per queue a UMEM and an AF_XDP socket the datapath works on. */
 #ifndef XENNET_XDP_PORT_H
 #define XENNET_XDP_PORT_H
 #include <stdbool.h>
 #include <stdint.h>
-#include <xdp/xsk.h>
+#include "port/xsk.h"
 #include "xennet_bpf.h"
+#include "xennet_queue_stats.h"
+
+#define PORT_MAX_QUEUES XENNET_STATS_QUEUES
 
 struct xdp_port_cfg {
 	const char *ifname;     /* guest-facing, e.g. "xennet0" (<= 13 chars) */
@@ -15,26 +18,44 @@ struct xdp_port_cfg {
 	const char *netns;      /* NULL: here; else the `ip netns` name for ifname */
 	uint8_t mac[6];
 	unsigned int mtu;
-	uint32_t nframes;       /* UMEM frames, a power of two */
+	unsigned int nqueues;   /* 1..PORT_MAX_QUEUES */
+	uint32_t nframes;       /* UMEM frames per queue, a power of two */
 	uint32_t frame_size;
 	uint32_t ring_size;     /* every XSK ring, a power of two */
 	bool busy_poll;
+	bool want_sg;           /* multi-buffer frames (needed above one frame) */
+	bool want_txmd;         /* TX metadata (checksum offload toward the guest) */
+	/* zero-copy: the UMEM of each queue comes from here (granted pages,
+	 * refs[] receives each frame's grant reference) and goes back here;
+	 * NULL: anonymous memory (copy mode) */
+	void *(*umem_alloc)(void *ctx, uint32_t nframes, uint32_t *refs);
+	void (*umem_free)(void *ctx, void *area, uint32_t nframes);
+	void *umem_ctx;
+};
+
+/* One queue's UMEM and socket.  The UMEM frames of the XSK TX side are
+ * owned here so that they outlive a datapath restart: free ones in
+ * tx_frames, the others reserved by the datapath or on the XSK TX or
+ * completion ring. */
+struct port_queue {
+	struct xsk xsk;
+	void *area;
+	uint32_t nframes;
+	uint32_t *refs;         /* zero-copy: each frame's grant reference */
+	uint64_t *tx_frames;
+	uint32_t n_tx_frames, tx_frames_cap;
+	uint32_t frame_size;
 };
 
 struct xdp_port {
-	struct xsk_umem *umem;
-	void *umem_area;        /* nframes * frame_size */
-	uint32_t nframes, frame_size;
-	struct xsk_ring_prod fill, tx;
-	struct xsk_ring_cons comp, rx;
-	struct xsk_socket *xsk;
-	int xsk_fd;
+	unsigned int nqueues;
+	struct port_queue q[PORT_MAX_QUEUES];
+	uint32_t frame_size;
+	unsigned int mtu;
+	bool sg, txmd;          /* what every queue's socket got */
+	bool zc;                /* the UMEMs are granted pages */
+	struct xdp_port_cfg cfg;   /* as opened (to open the queues again) */
 	int ifindex, peer_ifindex;
-	/* The UMEM frames of the XSK TX side, owned here so that they outlive
-	 * a datapath restart: free ones in tx_frames, the others reserved by
-	 * the datapath or on the XSK TX or completion ring */
-	uint64_t *tx_frames;
-	uint32_t n_tx_frames, tx_frames_cap;
 	/* private */
 	char ifname[16], peer[16];
 	struct xennet_redirect *skel;
@@ -43,9 +64,10 @@ struct xdp_port {
 	char pin_dir[96];
 };
 
-/* Frames [0, nframes/2) start on the fill ring (for the XSK RX ring);
- * [nframes/2, nframes) are the caller's, for the XSK TX ring.  The carrier
- * of ifname starts down.  On error: one line on stderr, all undone, -errno. */
+/* Frames [0, nframes/2) of each queue start on its fill ring (for the XSK
+ * RX ring); [nframes/2, nframes) are the datapath's, for the XSK TX ring.
+ * The carrier of ifname starts down.  On error: one line on stderr, all
+ * undone, -errno. */
 int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg);
 void xdp_port_close(struct xdp_port *port);
 int xdp_port_set_carrier(struct xdp_port *port, bool up);
@@ -53,6 +75,17 @@ int xdp_port_read_stats(struct xdp_port *port, struct xennet_xdp_stats *out);
 /* Remove what a dead instance left for ifname: veth, pins.  Returns how many
  * things it removed (0: nothing was there). */
 int xdp_port_cleanup_stale(const char *ifname, const char *peer, const char *netns);
-int xdp_port_kick_tx(struct xdp_port *port);
+int xdp_port_kick_tx(struct port_queue *pq);
+/* The kernel is done with these XSK TX frames: back to the free pool.
+ * Returns how many came back. */
+unsigned int xdp_port_reap(struct port_queue *pq);
+/* Zero-copy (struct nq_zc's calls, ctx: the port_queue): a free frame for
+ * an RX slot; a frame the rings are done with (RX: to the free pool; TX:
+ * to the fill ring, for the guest's next frame). */
+bool xdp_port_zc_rx_frame(void *ctx, uint64_t *addr);
+void xdp_port_zc_give_back(void *ctx, uint64_t addr, bool rx);
+/* Close every queue's socket and UMEM and make them again (zero-copy: the
+ * UMEM shared anew, after a restore killed the old grants).  0 or -errno. */
+int xdp_port_reopen_queues(struct xdp_port *port);
 
 #endif

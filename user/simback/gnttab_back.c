@@ -1,13 +1,33 @@
 /* SPDX-License-Identifier: MIT */
+#define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "gnttab_back.h"
 #include "simproto.h"
 
 #define PAGE 4096u
+
+/* A memfd holding at least need bytes that its owner cannot shrink: past
+ * its end, our mapping would SIGBUS.  0 or a positive errno. */
+static int check_memfd(int fd, size_t need)
+{
+	struct stat st;
+	int seals;
+
+	if (fstat(fd, &st) < 0)
+		return errno;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (size_t)st.st_size < need)
+		return EINVAL;
+	seals = fcntl(fd, F_GET_SEALS);
+	if (seals < 0)
+		return EINVAL;          /* not a memfd */
+	return seals & F_SEAL_SHRINK ? 0 : EPERM;
+}
 
 int gnttab_back_attach(struct gnttab_back *g, int gt_fd, int pool_fd, uint32_t npages,
 		       uint16_t backend_domid)
@@ -20,6 +40,8 @@ int gnttab_back_attach(struct gnttab_back *g, int gt_fd, int pool_fd, uint32_t n
 	g->pins = calloc(g->nr, sizeof(*g->pins));
 	if (npages == 0 || npages > (1u << 20))
 		err = EINVAL;
+	err = err ?: check_memfd(gt_fd, g->nr * sizeof(*g->gt));
+	err = err ?: check_memfd(pool_fd, (size_t)npages * PAGE);
 	if (!err && g->pins) {
 		g->gt = mmap(NULL, g->nr * sizeof(*g->gt), PROT_READ | PROT_WRITE, MAP_SHARED, gt_fd, 0);
 		g->pool = mmap(NULL, (size_t)npages * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, pool_fd, 0);

@@ -23,7 +23,9 @@ struct gnttab_back {
 	bool orphaned;            /* the guest is gone: end grants as they are unmapped */
 };
 
-/* Take over the guest's table and pool memfds (closes them). 0 or -errno. */
+/* Take over the guest's table and pool memfds (closes them): each must be a
+ * memfd sealed against shrinking (F_SEAL_SHRINK; else -EPERM) and hold what
+ * is mapped of it, 4096 entries and npages pages (else -EINVAL).  0 or -errno. */
 int gnttab_back_attach(struct gnttab_back *g, int gt_fd, int pool_fd, uint32_t npages,
 		       uint16_t backend_domid);
 void gnttab_back_detach(struct gnttab_back *g);

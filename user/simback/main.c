@@ -31,6 +31,7 @@
 #define MAX_PEND 4               /* accepted, not classified yet */
 #define PEND_MS 2000             /* how long one may stay silent */
 #define MAX_PFD 64
+#define QUERY_MAX 16384          /* the query's text: every counter of every queue */
 
 struct simback {
 	const char *sock_path;
@@ -70,8 +71,7 @@ static void ctl_close(struct simback *sb, int i)
 		struct sim_evtchn *e = &sb->evt[k];
 
 		if (e->port && e->owner == sb->ctl[i]) {
-			if (sb->net.chan == e)
-				sb->net.chan = NULL;
+			simnet_evtchn_gone(&sb->net, e);
 			close(e->to_back);
 			close(e->to_front);
 			memset(e, 0, sizeof(*e));
@@ -85,50 +85,46 @@ static void ctl_close(struct simback *sb, int i)
 	sb->ctl[i] = -1;
 }
 
+/* Is the guest's control connection still open?  If it has hung up and we
+ * have not seen it yet, close it now (its grants are orphaned as usual). */
+static bool guest_alive(struct simback *sb)
+{
+	for (int k = 0; k < MAX_CTL; k++) {
+		struct pollfd p = { .fd = sb->ctl[k], .events = POLLIN | POLLRDHUP };
+
+		if (sb->ctl[k] < 0 || sb->ctl[k] != sb->guest_ctl)
+			continue;
+		if (poll(&p, 1, 0) > 0 && p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL)) {
+			ctl_close(sb, k);
+			return false;
+		}
+		return true;
+	}
+	return false;
+}
+
 static int query_text(struct simback *sb, char *buf, size_t size)
 {
 	struct simnet *n = &sb->net;
 	unsigned long fe = 0;
 	char path[128], *v = NULL;
 	unsigned int len;
-	int bound = 0;
+	int bound = 0, head;
 
 	snprintf(path, sizeof(path), "%s/state", n->fe_dir);
 	if (xs_store_read(sb->st, 0, path, &v, &len) == 0)
 		fe = strtoul(v, NULL, 10);
 	free(v);
-	int ring = 0;
-
 	for (int k = 0; k < SIM_MAX_EVTCHN; k++)
 		bound += sb->evt[k].port != 0;
-	/* the shared rings' indices: what each side has produced, consumed and
-	 * asked to be woken for (a stalled pair shows here) */
-	if (n->connected)
-		ring = snprintf(buf, size,
-			"rx-ring=req_prod %u req_cons %u req_event %u rsp_prod %u rsp_event %u\n"
-			"tx-ring=req_prod %u req_cons %u req_event %u rsp_prod %u rsp_event %u\n",
-			n->rx.sring->req_prod, n->rx.req_cons, n->rx.sring->req_event,
-			n->rx.sring->rsp_prod, n->rx.sring->rsp_event, n->tx.sring->req_prod,
-			n->tx.req_cons, n->tx.sring->req_event, n->tx.sring->rsp_prod,
-			n->tx.sring->rsp_event);
-	if (ring < 0 || (size_t)ring >= size)
-		ring = 0;
-	buf += ring;
-	size -= (size_t)ring;
-	return ring + snprintf(buf, size,
+	head = snprintf(buf, size,
 		"frontend-state=%lu\nbackend-state=%d\nconnected=%d\ngrants-active=%u\n"
-		"grants-mapped=%u\ngrants-denied=%llu\ngrants-reclaimed=%llu\nevtchn-bound=%d\n"
-		"tx-packets=%llu\ntx-bytes=%llu\ntx-bad=%llu\nrx-packets=%llu\nrx-bytes=%llu\n"
-		"rx-bad-copy=%llu\nhostile-sent=%llu\nconnects=%llu\ndisconnects=%llu\nrestarts=%llu\n"
-		"restores=%llu\ndomid=%u\n",
+		"grants-mapped=%u\ngrants-denied=%llu\ngrants-reclaimed=%llu\nevtchn-bound=%d\n",
 		fe, n->be_state, n->connected, gnttab_back_active(&sb->gt), gnttab_back_mapped(&sb->gt),
-		(unsigned long long)sb->gt.denied, (unsigned long long)sb->gt.reclaimed, bound,
-		(unsigned long long)n->stats.tx_packets, (unsigned long long)n->stats.tx_bytes,
-		(unsigned long long)n->stats.tx_bad, (unsigned long long)n->stats.rx_packets,
-		(unsigned long long)n->stats.rx_bytes, (unsigned long long)n->stats.rx_bad_copy,
-		(unsigned long long)n->stats.hostile_sent, (unsigned long long)n->stats.connects,
-		(unsigned long long)n->stats.disconnects, (unsigned long long)n->stats.restarts,
-		(unsigned long long)n->stats.restores, n->cfg.fe_domid);
+		(unsigned long long)sb->gt.denied, (unsigned long long)sb->gt.reclaimed, bound);
+	if (head < 0 || (size_t)head >= size)
+		return 0;
+	return head + simnet_query(n, buf + head, size - (size_t)head);
 }
 
 /* xl save + xl restore, as the guest sees it: every event channel dies
@@ -184,7 +180,7 @@ static void ctl_handle(struct simback *sb, int i)
 {
 	struct xsim_msg m;
 	int fds[FDPASS_MAX], nfds, out[2], nout = 0;
-	char text[2048];
+	char text[QUERY_MAX];
 	int tlen = 0;
 
 	if (fdpass_recv(sb->ctl[i], &m, sizeof(m), fds, &nfds) < 0 || m.magic != XSIM_MAGIC) {
@@ -200,6 +196,12 @@ static void ctl_handle(struct simback *sb, int i)
 	case XSIM_HELLO:
 		if (nfds != 2) {
 			m.err = EINVAL;
+			break;
+		}
+		/* one guest at a time: another client is refused, it does not
+		 * take the grant table (and the rings) from the guest */
+		if (sb->guest_ctl >= 0 && sb->guest_ctl != sb->ctl[i] && guest_alive(sb)) {
+			m.err = EBUSY;
 			break;
 		}
 		simnet_disconnect(&sb->net);
@@ -235,8 +237,7 @@ static void ctl_handle(struct simback *sb, int i)
 			struct sim_evtchn *e = &sb->evt[k];
 
 			if (e->port && (uint32_t)e->port == m.port && e->owner == sb->ctl[i]) {
-				if (sb->net.chan == e)
-					sb->net.chan = NULL;
+				simnet_evtchn_gone(&sb->net, e);
 				close(e->to_back);
 				close(e->to_front);
 				memset(e, 0, sizeof(*e));
@@ -331,7 +332,7 @@ static int run(struct simback *sb)
 {
 	for (;;) {
 		struct pollfd pfd[MAX_PFD];
-		int n = 0, nxs, nctl_base, nevt_base, nevt = 0, wire = -1, timeout = -1;
+		int n = 0, nxs, nctl_base, nnet_base, nnet, timeout = -1;
 
 		simnet_handle_state(&sb->net);
 		if (simnet_service(&sb->net))
@@ -354,14 +355,10 @@ static int run(struct simback *sb)
 			if (sb->pend[i] >= 0 && timeout < 0)
 				timeout = 100;   /* to drop it when it stays silent */
 		}
-		nevt_base = n;
-		if (sb->net.chan) {
-			pfd[n++] = (struct pollfd){ .fd = sb->net.chan->to_back, .events = POLLIN };
-			nevt = 1;
-		}
-		wire = simnet_wire_fd(&sb->net);
-		if (wire >= 0)
-			pfd[n++] = (struct pollfd){ .fd = wire, .events = POLLIN };
+		/* every queue's event channels, and its wire while it can take a frame */
+		nnet_base = n;
+		nnet = simnet_pollfds(&sb->net, pfd + n, MAX_PFD - n);
+		n += nnet;
 		nxs = xs_server_pollfds(sb->srv, pfd + n, MAX_PFD - n);
 		if (poll(pfd, (nfds_t)(n + nxs), timeout) < 0 && errno != EINTR)
 			return -1;
@@ -374,6 +371,8 @@ static int run(struct simback *sb)
 			}
 			return 0;
 		}
+		/* (before a control request may close a channel polled here) */
+		simnet_poll_done(&sb->net, pfd + nnet_base, nnet);
 		for (int i = 0; i < MAX_PEND; i++)
 			if (sb->pend[i] >= 0)
 				classify(sb, i);   /* ready, or past its time */
@@ -382,12 +381,6 @@ static int run(struct simback *sb)
 		for (int i = 0; i < MAX_CTL; i++)
 			if (sb->ctl[i] >= 0 && pfd[nctl_base + i].revents)
 				ctl_handle(sb, i);
-		if (nevt && pfd[nevt_base].revents & POLLIN && sb->net.chan) {
-			uint64_t v;
-
-			if (read(sb->net.chan->to_back, &v, sizeof(v)) < 0 && errno != EAGAIN)
-				return -1;
-		}
 		xs_server_service(sb->srv, pfd + n, nxs);
 	}
 }
@@ -402,7 +395,7 @@ static int ctl(const char *path, int action, unsigned long size)
 	int fd, fds[FDPASS_MAX], nfds;
 
 	if ((m.arg == XSIM_CTL_GEN) != (size != OPT_UNSET) || (size != OPT_UNSET && size && size < 60)) {
-		fprintf(stderr, "xennet-simback: ctl: gen takes a SIZE, 0 or 60..1514, and only gen does\n");
+		fprintf(stderr, "xennet-simback: ctl: gen takes a SIZE, 0 or 60..MTU+14, and only gen does\n");
 		return 2;
 	}
 	if (size != OPT_UNSET)
@@ -427,7 +420,7 @@ static int query(const char *path)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct xsim_msg m = { .magic = XSIM_MAGIC, .type = XSIM_QUERY };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0), fds[FDPASS_MAX], nfds;
-	char text[2048];
+	char text[QUERY_MAX];
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -446,13 +439,17 @@ static int query(const char *path)
 
 struct sim_args {
 	const char *socket, *mac, *mtu, *tap, *gen_dst;
-	unsigned long domid, be_domid, vif, hostile_every, fail_commits, gen_size, ctl_size;
+	unsigned long domid, be_domid, vif, max_queues, hostile_every, fail_commits, gen_size, ctl_size;
 	int stall, hostile, ctl_action;
 	bool no_rx_copy, verbose, stale_frontend;
 };
 
 static const char *const stalls[] = { "initwait", "connected", NULL };
-static const char *const hostiles[] = { "bad-id", "bad-size", "bad-offset", "runaway", NULL };
+/* enum sim_hostile from HOSTILE_BAD_ID on */
+static const char *const hostiles[] = { "bad-id", "bad-size", "bad-offset", "runaway", "bad-extra-type",
+					"gso-size-0", "gso-size-big", "long-chain", "missing-last",
+					"bad-chain-id", NULL };
+_Static_assert(sizeof(hostiles) / sizeof(hostiles[0]) == HOSTILE_KINDS, "a name for each hostile kind");
 
 #define A(f) offsetof(struct sim_args, f)
 #define SOCKET_OPT(what) OPT("socket", 0, OPT_STRING, A(socket), "PATH", what, .flags = OPT_REQUIRED, \
@@ -465,18 +462,27 @@ static const struct opt serve_opts[] = {
 	OPT("mac", 0, OPT_STRING, A(mac), "MAC", "the MAC written to XenStore, unchecked; none: no key",
 	    .dflt = "00:16:3e:00:00:01"),
 	OPT("mtu", 0, OPT_STRING, A(mtu), "N", "the mtu key libxl writes, 68..65535; none: no key", .dflt = "1500"),
+	OPT("max-queues", 0, OPT_UINT, A(max_queues), "N", "multi-queue-max-queues offered (netback "
+	    "offers min(8, its CPUs))", .dflt = "2", .min = 1, .max = SIM_MAX_QUEUES),
 	OPT("no-rx-copy", 0, OPT_FLAG, A(no_rx_copy), NULL, "advertise feature-rx-copy=0 (RX flip mode only)"),
-	OPT("tap", 0, OPT_STRING, A(tap), "NAME", "bridge the rings to TAP device NAME (created here)"),
+	OPT("tap", 0, OPT_STRING, A(tap), "NAME", "bridge the rings to TAP device NAME (created here): one TAP "
+	    "queue per ring queue, a virtio_net_hdr on every frame for the offloads"),
 	OPT("stall", 0, OPT_CHOICE, A(stall), "STATE", "never reach STATE", .choices = stalls),
-	OPT("hostile", 0, OPT_CHOICE, A(hostile), "KIND", "corrupt RX responses", .choices = hostiles),
+	OPT("hostile", 0, OPT_CHOICE, A(hostile), "KIND", "corrupt what goes to the frontend, every Nth packet: "
+	    "bad-id, bad-size, bad-offset, runaway (its first slot); bad-extra-type, gso-size-0, gso-size-big "
+	    "(an extra-info slot); long-chain (more than 18 slots), missing-last (more_data on the last slot "
+	    "pushed, then nothing more on that queue until the frontend moves on), bad-chain-id (a chained "
+	    "slot answering another request's id)", .choices = hostiles),
 	OPT("hostile-every", 0, OPT_UINT, A(hostile_every), "N", "...every Nth one", .dflt = "10", .min = 1,
 	    .max = 1000000),
 	OPT("fail-commits", 0, OPT_UINT, A(fail_commits), "N", "fail the next N transaction commits with "
 	    "EAGAIN", .dflt = "0", .max = 1000),
-	OPT("gen-size", 0, OPT_UINT, A(gen_size), "N", "no wire: fill every RX buffer with an N-byte UDP "
-	    "frame (the load generator)", .min = 60, .max = 1514),
-	OPT("gen-dst", 0, OPT_STRING, A(gen_dst), "MAC,IP,PORT", "the generator's frames to this MAC, IPv4 "
-	    "address and UDP port (by default to another host's MAC: the guest's stack drops them)"),
+	OPT("gen-size", 0, OPT_UINT, A(gen_size), "N", "no wire: fill every RX buffer of every queue with an "
+	    "N-byte UDP frame, 60 up to MTU+14, in several slots past 4096 bytes (the load generator)",
+	    .min = 60, .max = 65535),
+	OPT("gen-dst", 0, OPT_STRING, A(gen_dst), "MAC,IP,PORT", "the generator's frames, on every queue, to "
+	    "this MAC, IPv4 address and UDP port (by default to another host's MAC: the guest's stack drops "
+	    "them)"),
 	OPT("stale-frontend", 0, OPT_FLAG, A(stale_frontend), NULL, "start with the keys an unbound kernel "
 	    "netfront leaves"),
 	OPT("verbose", 0, OPT_FLAG, A(verbose), NULL, "log every XenStore access"),
@@ -486,7 +492,8 @@ static const struct opt query_opts[] = { SOCKET_OPT("the simulator's socket"), O
 static const struct opt ctl_opts[] = {
 	SOCKET_OPT("the simulator's socket"),
 	POSITIONAL("ACTION", OPT_CHOICE, A(ctl_action), "what the backend does", .choices = ctl_actions),
-	POSITIONAL_OPTIONAL("SIZE", OPT_UINT, A(ctl_size), "gen's frame size, 60..1514, or 0: off", .max = 1514),
+	POSITIONAL_OPTIONAL("SIZE", OPT_UINT, A(ctl_size), "gen's frame size, 60 up to the MTU's frame (MTU+14), "
+			    "or 0: off", .max = 65535),
 	OPT_TABLE_END,
 };
 
@@ -508,13 +515,23 @@ static const struct opt_cmd serve_cmd = OPT_CMD("", "Run a simulated Xen backend
 	"xenstore-utils works too). It checks every access to the guest's pages against a grant table laid "
 	"out as grant_entry_v1, passes event channels as eventfds, writes the nodes the Linux toolstack "
 	"writes, plays the backend half of the handshake, and bridges the rings to a TAP device. It "
-	"advertises what Linux xen-netback 6.12 advertises and refuses, naming the key, a frontend request "
-	"it does not implement. SIGUSR1 makes the backend go away and come back (Closing, Closed, then "
-	"InitWait), as netback does when its device is unbound.",
+	"advertises what Linux xen-netback 6.12 advertises and implements what netback implements for a "
+	"frontend: multi-queue-num-queues up to multi-queue-max-queues (queue-N/ keys; more is refused by "
+	"name), split or single event channels per queue, feature-sg (several slots a packet both ways, "
+	"jumbo frames up to the mtu key; without it the MTU is clamped to 1500), checksum offload both ways "
+	"(csum_blank and data_validated, per family), GSO TCPv4/v6 both ways (the GSO extra-info slot) and "
+	"multicast control; the TAP's offloads follow what the frontend negotiated. It refuses, naming the "
+	"key, a control ring (ctrl-ring-ref) and a non-zero xdp-headroom. A bad TX packet is answered "
+	"NETIF_RSP_ERROR; what netback takes for a rogue frontend (an unknown extra-info type, GSO size 0, "
+	"more than 20 chained slots, a slot crossing its page, a missing slot, a runaway producer) disables "
+	"the vif until the backend restarts. SIGUSR1 makes the backend go away and come back (Closing, "
+	"Closed, then InitWait), as netback does when its device is unbound.",
 	serve_opts, sizeof(struct sim_args), run_serve);
 static const struct opt_cmd query_cmd = OPT_CMD("query", "Print the simulator's state.",
-	"Both xenbus states, active and mapped grants, the shared rings' indices and the counters, one "
-	"key=value per line.", query_opts, sizeof(struct sim_args), run_query);
+	"Both xenbus states, active and mapped grants, each queue's shared rings, the features in effect, "
+	"whether the vif was disabled and why, and the counters in all and per queue (packets, bytes, slots, "
+	"GSO, csum_blank, errors and drops each way), one key=value per line.", query_opts,
+	sizeof(struct sim_args), run_query);
 static const struct opt_cmd ctl_cmd = OPT_CMD("ctl", "Make the backend do something.",
 	"restart: go away and come back (as on SIGUSR1); away: Closing, Closed, and deaf until back; back: "
 	"InitWait; restore: as xl save and xl restore do (a new domain id, the old event channels and grants "
@@ -540,7 +557,7 @@ static const struct opt_prog prog = {
 	.tagline = "a simulated Xen network backend, for xennet-xdp's tests and demo",
 	.description = "xennet-simback is a netback in userspace that serves one vif to xennet-xdp up --sim "
 	"PATH, without Xen. Options make it hostile, for tests: a missing MAC, no RX copy mode, a stall, "
-	"corrupt responses, failing transactions.",
+	"corrupt responses (slots, extra-info, chains), failing transactions.",
 	.common = sim_common, .cmds = cmds, .ncmds = sizeof(cmds) / sizeof(cmds[0]), .sections = sections,
 };
 
@@ -568,6 +585,7 @@ static int run_serve(void *args)
 	const struct sim_args *a = args;
 	struct simnet_cfg cfg = { .fe_domid = (uint16_t)a->domid, .be_domid = (uint16_t)a->be_domid,
 				  .vif = (unsigned int)a->vif, .rx_copy = !a->no_rx_copy, .tap = a->tap,
+				  .max_queues = (unsigned int)a->max_queues,
 				  .hostile_every = (unsigned int)a->hostile_every,
 				  .stale_frontend = a->stale_frontend };
 	struct simback sb = { .lfd = -1, .sigfd = -1, .next_port = 7, .guest_ctl = -1, .sock_path = a->socket,

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The simulated netback: the toolstack's nodes, the backend half of the
- * xenbus handshake (as Linux xen-netback plays it), and the rings served
- * against a TAP device through checked grant accesses.
+ * The simulated netback's control side: the toolstack's nodes, the backend
+ * half of the xenbus handshake (as Linux xen-netback 6.12 plays it), what
+ * the frontend asked for (queues, channels, features), and the host side
+ * set to match.  The rings are served in netback_rx.c and netback_tx.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -12,10 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "simback.h"
+#include "common/log.h"
 #include "common/parse.h"
 
 #define PAGE 4096u
-#define BUDGET 64u
+#define WHO "xennet-simback"
 
 static int put(struct simnet *n, const char *dir, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -48,14 +50,30 @@ static char *get(struct simnet *n, const char *dir, const char *key)
 	return val;
 }
 
+/* 0 and *out set; 1 if the key is absent (*out untouched); -1 if malformed. */
 static int get_uint(struct simnet *n, const char *dir, const char *key, unsigned long max,
 		    unsigned long *out)
 {
 	char *v = get(n, dir, key);
-	int ret = v ? parse_uint(v, max, out) : -1;
+	int ret = v ? parse_uint(v, max, out) : 1;
 
 	free(v);
 	return ret;
+}
+
+/* A frontend flag as netback reads it (xenbus_read_unsigned, then !!):
+ * absent is 0; present, it must be a number here. */
+static int get_flag(struct simnet *n, const char *key, bool *on)
+{
+	unsigned long v = 0;
+	int r = get_uint(n, n->fe_dir, key, UINT32_MAX, &v);
+
+	if (r < 0) {
+		log_err(WHO, "frontend wrote %s/%s, which is not a number", n->fe_dir, key);
+		return -1;
+	}
+	*on = v != 0;
+	return 0;
 }
 
 static void set_state(struct simnet *n, enum xenbus_state s)
@@ -69,22 +87,17 @@ static void on_change(void *ctx, const char *path)
 	struct simnet *n = ctx;
 	size_t l = strlen(n->fe_dir);
 
-	if (!strncmp(path, n->fe_dir, l) && (!path[l] || !strcmp(path + l, "/state")))
+	if (strncmp(path, n->fe_dir, l))
+		return;
+	if (!path[l] || !strcmp(path + l, "/state"))
 		n->fe_changed = true;
-}
-
-/* The load generator's frame (gen_frame.c): by default for another host's
- * MAC, so the guest's stack drops it early (the benchmark measures the path
- * to the stack, not the stack); with --gen-dst, for a UDP port of the
- * guest's (the benchmark's into-a-socket rows). */
-static void build_gen_frame(struct simnet *n)
-{
-	gen_frame_build(n->gen_frame, sizeof(n->gen_frame), n->cfg.gen_size, &n->cfg.gen_dst);
+	else if (!strcmp(path + l, "/request-multicast-control"))
+		n->mcast_changed = true;
 }
 
 /* What the kernel's netfront leaves in its directory when it is unbound
  * (as seen in the real tier): a frontend that takes the vif over must
- * clear it, or this backend refuses it by name (unsupported_request). */
+ * clear it, or this backend negotiates from it, as netback would. */
 static int put_stale_frontend(struct simnet *n)
 {
 	const char *fe = n->fe_dir;
@@ -149,8 +162,8 @@ static int populate(struct simnet *n)
 	err = err ?: put(n, be, "type", "vif");
 	err = err ?: put(n, be, "hotplug-status", "connected");
 	/* What Linux xen-netback (6.12) advertises at probe, all of it, so that
-	 * a frontend meets the same offers here as against the real one.  What
-	 * the simulator does not implement it refuses at connect time, loudly
+	 * a frontend meets the same offers here as against the real one.  The
+	 * control ring and XDP headroom are refused at connect time, loudly
 	 * (see unsupported_request()), rather than by hiding the offer. */
 	err = err ?: put(n, be, "feature-sg", "1");
 	err = err ?: put(n, be, "feature-gso-tcpv4", "1");
@@ -162,12 +175,12 @@ static int populate(struct simnet *n)
 	err = err ?: put(n, be, "feature-multicast-control", "1");
 	err = err ?: put(n, be, "feature-dynamic-multicast-control", "1");
 	err = err ?: put(n, be, "feature-split-event-channels", "1");
-	err = err ?: put(n, be, "multi-queue-max-queues", "2");
+	err = err ?: put(n, be, "multi-queue-max-queues", "%u", cfg->max_queues);
 	err = err ?: put(n, be, "feature-ctrl-ring", "1");
 	if (cfg->stale_frontend)
 		err = err ?: put_stale_frontend(n);
 	if (err) {
-		fprintf(stderr, "xennet-simback: can't populate xenstore: %s\n", strerror(err));
+		log_err(WHO, "can't populate xenstore: %s", strerror(err));
 		return -1;
 	}
 	n->be_state = XenbusStateInitialising;
@@ -183,35 +196,82 @@ int simnet_init(struct simnet *n, const struct simnet_cfg *cfg, struct xs_store 
 
 	memset(n, 0, sizeof(*n));
 	n->cfg = *cfg;
+	if (!n->cfg.max_queues)
+		n->cfg.max_queues = 2;
+	if (n->cfg.max_queues > SIM_MAX_QUEUES || (cfg->gen_size && cfg->gen_size < 60)) {
+		log_err(WHO, "max queues %u or generator size %u out of range", n->cfg.max_queues,
+			cfg->gen_size);
+		return -1;
+	}
 	n->st = st;
 	n->gt = gt;
 	n->evt = evt;
-	n->tap_fd = -1;
-	if (cfg->gen_size)
-		build_gen_frame(n);
+	n->mtu = cfg->mtu ? cfg->mtu : 1500;
+	for (unsigned int i = 0; i < SIM_MAX_QUEUES; i++) {
+		n->q[i].id = i;
+		n->q[i].wire = -1;
+		n->wire[i] = -1;
+	}
+	n->gen_frame = calloc(1, SIM_FRAME_MAX);
+	n->txbuf = malloc(SIM_FRAME_MAX);
+	bool oom = !n->gen_frame || !n->txbuf;
+
+	for (unsigned int i = 0; i < n->cfg.max_queues; i++)
+		oom |= !(n->q[i].buf = malloc(SIM_FRAME_MAX));
+	if (oom) {
+		log_err(WHO, "out of memory");
+		simnet_fini(n);
+		return -1;
+	}
+	if (simnet_set_gen(n, cfg->gen_size) < 0) {
+		log_err(WHO, "a %u-byte frame does not fit the mtu %u", cfg->gen_size, n->mtu);
+		simnet_fini(n);
+		return -1;
+	}
 	if (cfg->tap) {
-		n->tap_fd = tap_open(cfg->tap, cfg->mtu ? cfg->mtu : 1500);
-		if (n->tap_fd < 0) {
-			fprintf(stderr, "xennet-simback: can't open tap %s: %s\n", cfg->tap, strerror(errno));
+		if (tap_open(&n->tap, cfg->tap, n->mtu, n->cfg.max_queues) < 0) {
+			log_err(WHO, "can't open tap %s: %s", cfg->tap, strerror(errno));
+			simnet_fini(n);
 			return -1;
 		}
+		for (unsigned int i = 0; i < n->cfg.max_queues; i++)
+			n->wire[i] = n->tap.fd[i];
+	} else if (cfg->wire_fds) {
+		for (unsigned int i = 0; i < n->cfg.max_queues; i++)
+			n->wire[i] = cfg->wire_fds[i];
 	}
 	err = xs_store_add_listener(st, on_change, n);
 	if (err) {
-		fprintf(stderr, "xennet-simback: can't listen to xenstore: %s\n", strerror(err));
+		log_err(WHO, "can't listen to xenstore: %s", strerror(err));
+		simnet_fini(n);
 		return -1;
 	}
 	return populate(n);
+}
+
+static void queue_disconnect(struct simnet *n, struct simnet_queue *q)
+{
+	if (!q->connected)
+		return;
+	gnttab_back_unmap(n->gt, q->tx_ref, true);
+	gnttab_back_unmap(n->gt, q->rx_ref, true);
+	q->tx_chan = q->rx_chan = NULL;
+	q->pend.valid = false;
+	q->holding = false;
+	q->connected = false;
 }
 
 void simnet_disconnect(struct simnet *n)
 {
 	if (!n->connected)
 		return;
-	gnttab_back_unmap(n->gt, n->tx_ref, true);
-	gnttab_back_unmap(n->gt, n->rx_ref, true);
-	n->chan = NULL;
+	for (unsigned int i = 0; i < n->nqueues; i++)
+		queue_disconnect(n, &n->q[i]);
+	n->nqueues = 0;
+	n->nmcast = 0;
 	n->connected = false;
+	if (n->tap.open)
+		tap_set_offload(&n->tap, false, false, false);
 	n->stats.disconnects++;
 }
 
@@ -219,12 +279,14 @@ void simnet_disconnect(struct simnet *n)
  * (driver unbound, vif detached): unmap, Closing, Closed.  The frontend is
  * expected to let go and start again; a new Initialising from it brings
  * this backend back to InitWait (simnet_handle_state).  Away: the same,
- * but the backend stays Closed, deaf to the frontend, until simnet_back. */
+ * but the backend stays Closed, deaf to the frontend, until simnet_back.
+ * The vif is a new one when it comes back: a fatal error is forgotten. */
 void simnet_restart(struct simnet *n)
 {
 	simnet_disconnect(n);
 	set_state(n, XenbusStateClosing);
 	set_state(n, XenbusStateClosed);
+	n->disabled = false;
 	n->stats.restarts++;
 }
 
@@ -244,11 +306,16 @@ void simnet_back(struct simnet *n)
 
 int simnet_set_gen(struct simnet *n, unsigned int size)
 {
-	if (size && (size < 60 || size > 1514))
+	unsigned int max = (n->cfg.mtu ? n->cfg.mtu : 1500) + 14;
+
+	if (size && (size < 60 || size > max || size > SIM_FRAME_MAX))
 		return -1;
 	n->cfg.gen_size = size;
+	n->gen_idle = false;
+	for (unsigned int i = 0; i < n->nqueues; i++)
+		n->q[i].pend.valid = false;   /* a generated frame waiting: of the old size */
 	if (size)
-		build_gen_frame(n);
+		simnet_build_gen_frame(n);
 	return 0;
 }
 
@@ -266,6 +333,7 @@ int simnet_restore(struct simnet *n, uint16_t new_domid)
 	n->cfg.fe_domid = new_domid;
 	n->cfg.stale_frontend = false;
 	n->away = false;
+	n->disabled = false;
 	n->stats.restores++;
 	return populate(n);
 }
@@ -273,9 +341,14 @@ int simnet_restore(struct simnet *n, uint16_t new_domid)
 void simnet_fini(struct simnet *n)
 {
 	simnet_disconnect(n);
-	if (n->tap_fd >= 0)
-		close(n->tap_fd);
-	n->tap_fd = -1;
+	tap_close(&n->tap);
+	free(n->gen_frame);
+	free(n->txbuf);
+	for (unsigned int i = 0; i < SIM_MAX_QUEUES; i++) {
+		free(n->q[i].buf);
+		n->q[i].buf = NULL;
+	}
+	n->gen_frame = n->txbuf = NULL;
 }
 
 static struct sim_evtchn *find_chan(struct simnet *n, unsigned long port)
@@ -286,70 +359,205 @@ static struct sim_evtchn *find_chan(struct simnet *n, unsigned long port)
 	return NULL;
 }
 
+void simnet_evtchn_gone(struct simnet *n, const struct sim_evtchn *e)
+{
+	for (unsigned int i = 0; i < SIM_MAX_QUEUES; i++) {
+		if (n->q[i].tx_chan == e)
+			n->q[i].tx_chan = NULL;
+		if (n->q[i].rx_chan == e)
+			n->q[i].rx_chan = NULL;
+	}
+}
+
 /* A frontend request the simulator cannot honour (xen-netback would): name
  * it and refuse the connection, rather than carry traffic wrongly. */
 static const char *unsupported_request(struct simnet *n)
 {
-	static const char *const keys[] = {
-		"multi-queue-num-queues", "event-channel-tx", "event-channel-rx", "ctrl-ring-ref",
-		"feature-sg", "feature-gso-tcpv4", "feature-gso-tcpv6", "xdp-headroom",
-	};
 	unsigned long v;
+	char *s = get(n, n->fe_dir, "ctrl-ring-ref");
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		char *s = get(n, n->fe_dir, keys[i]);
-		bool used = s && !(parse_uint(s, UINT32_MAX, &v) == 0 &&
-				   (v == 0 || (v == 1 && !strcmp(keys[i], "multi-queue-num-queues"))));
-
-		free(s);
-		if (used)
-			return keys[i];
-	}
+	free(s);
+	if (s)
+		return "ctrl-ring-ref";   /* the control ring: hashing, mappings */
+	if (get_uint(n, n->fe_dir, "xdp-headroom", UINT32_MAX, &v) != 1 && v != 0)
+		return "xdp-headroom";
 	return NULL;
 }
 
-/* connect(): read what the frontend wrote, map its rings, bind its channel. */
-static int connect_frontend(struct simnet *n)
+/* Each queue-N/ beyond the queues asked for: netback never reads it. */
+static void note_stray_queue_dirs(struct simnet *n)
 {
-	unsigned long tx_ref, rx_ref, port, copy = 0;
+	char **ents = NULL;
+	unsigned int num = 0;
+
+	if (xs_store_directory(n->st, 0, n->fe_dir, &ents, &num))
+		return;
+	for (unsigned int i = 0; i < num; i++) {
+		unsigned long k;
+
+		if (!strncmp(ents[i], "queue-", 6) && parse_uint(ents[i] + 6, UINT32_MAX, &k) == 0 &&
+		    (n->nqueues == 1 || k >= n->nqueues)) {
+			log_warn(WHO, "ignoring %s/%s: the frontend asked for %u queue(s)", n->fe_dir,
+				 ents[i], n->nqueues);
+			n->stats.stray_queue_dirs++;
+		}
+	}
+	free(ents);   /* (one block: the names live in it) */
+}
+
+/* connect_data_rings(): one queue's rings and channels, from dir. */
+static int connect_queue(struct simnet *n, struct simnet_queue *q, const char *dir)
+{
+	unsigned long tx_ref, rx_ref, tx_port, rx_port;
 	struct netif_tx_sring *txs;
 	struct netif_rx_sring *rxs;
-	const char *what;
 
-	if (get_uint(n, n->fe_dir, "tx-ring-ref", UINT32_MAX, &tx_ref) < 0 ||
-	    get_uint(n, n->fe_dir, "rx-ring-ref", UINT32_MAX, &rx_ref) < 0 ||
-	    get_uint(n, n->fe_dir, "event-channel", UINT32_MAX, &port) < 0) {
-		fprintf(stderr, "xennet-simback: frontend keys missing or malformed in %s\n", n->fe_dir);
+	if (get_uint(n, dir, "tx-ring-ref", UINT32_MAX, &tx_ref) ||
+	    get_uint(n, dir, "rx-ring-ref", UINT32_MAX, &rx_ref)) {
+		log_err(WHO, "reading %s/{tx,rx}-ring-ref: missing or malformed", dir);
 		return -1;
 	}
-	if ((what = unsupported_request(n))) {
-		fprintf(stderr, "xennet-simback: frontend set %s/%s, which xen-netback supports "
-			"but this simulator does not\n", n->fe_dir, what);
+	/* split channels first, then one */
+	if (get_uint(n, dir, "event-channel-tx", UINT32_MAX, &tx_port) ||
+	    get_uint(n, dir, "event-channel-rx", UINT32_MAX, &rx_port)) {
+		if (get_uint(n, dir, "event-channel", UINT32_MAX, &tx_port)) {
+			log_err(WHO, "reading %s/event-channel(-tx/rx): missing or malformed", dir);
+			return -1;
+		}
+		rx_port = tx_port;
+	}
+	q->tx_chan = find_chan(n, tx_port);
+	q->rx_chan = find_chan(n, rx_port);
+	if (!q->tx_chan || !q->rx_chan) {
+		log_err(WHO, "%s: event channel %lu is not bound", dir, q->tx_chan ? rx_port : tx_port);
+		q->tx_chan = q->rx_chan = NULL;
 		return -1;
 	}
-	get_uint(n, n->fe_dir, "request-rx-copy", 1, &copy);
-	if (!copy) {
-		fprintf(stderr, "xennet-simback: frontend did not request rx-copy\n");
-		return -1;
-	}
-	n->chan = find_chan(n, port);
-	if (!n->chan) {
-		fprintf(stderr, "xennet-simback: event channel %lu is not bound\n", port);
-		return -1;
+	/* a port binds once: another queue's is refused, as Xen refuses
+	 * netback's second bind_interdomain of it */
+	for (unsigned int k = 0; k < q->id; k++) {
+		const struct simnet_queue *o = &n->q[k];
+
+		if (o->tx_chan == q->tx_chan || o->rx_chan == q->tx_chan || o->tx_chan == q->rx_chan ||
+		    o->rx_chan == q->rx_chan) {
+			log_err(WHO, "%s: an event channel of queue %u again", dir, k);
+			q->tx_chan = q->rx_chan = NULL;
+			return -1;
+		}
 	}
 	txs = (void *)gnttab_back_map(n->gt, (uint32_t)tx_ref, true);
 	rxs = txs ? (void *)gnttab_back_map(n->gt, (uint32_t)rx_ref, true) : NULL;
-	if (!rxs) {
-		if (txs)
-			gnttab_back_unmap(n->gt, (uint32_t)tx_ref, true);
-		fprintf(stderr, "xennet-simback: can't map rings (refs %lu, %lu)\n", tx_ref, rx_ref);
-		n->chan = NULL;
+	if (rxs) {
+		/* netback attaches where the shared rings stand, and refuses
+		 * rings whose producer is past what the ring can hold */
+		BACK_RING_ATTACH(&q->tx, txs, txs->rsp_prod, PAGE);
+		BACK_RING_ATTACH(&q->rx, rxs, rxs->rsp_prod, PAGE);
+		if (txs->req_prod - txs->rsp_prod <= RING_SIZE(&q->tx) &&
+		    rxs->req_prod - rxs->rsp_prod <= RING_SIZE(&q->rx)) {
+			q->tx_ref = (uint32_t)tx_ref;
+			q->rx_ref = (uint32_t)rx_ref;
+			q->pend.valid = q->holding = false;
+			q->connected = true;
+			return 0;
+		}
+		gnttab_back_unmap(n->gt, (uint32_t)rx_ref, true);
+	}
+	if (txs)
+		gnttab_back_unmap(n->gt, (uint32_t)tx_ref, true);
+	log_err(WHO, "mapping shared-frames %lu/%lu port tx %lu rx %lu failed", tx_ref, rx_ref,
+		tx_port, rx_port);
+	q->tx_chan = q->rx_chan = NULL;
+	return -1;
+}
+
+/* read_xenbus_vif_flags(): what the frontend asked for. */
+static int read_flags(struct simnet *n)
+{
+	struct simnet_features *f = &n->fe;
+	bool copy = false, no_csum = false;
+
+	if (get_flag(n, "request-rx-copy", &copy) < 0 || get_flag(n, "feature-rx-notify", &f->rx_notify) < 0 ||
+	    get_flag(n, "feature-sg", &f->sg) < 0 || get_flag(n, "feature-gso-tcpv4", &f->gso_tcpv4) < 0 ||
+	    get_flag(n, "feature-gso-tcpv6", &f->gso_tcpv6) < 0 ||
+	    get_flag(n, "feature-no-csum-offload", &no_csum) < 0 ||
+	    get_flag(n, "feature-ipv6-csum-offload", &f->ipv6_csum) < 0 ||
+	    get_flag(n, "request-multicast-control", &f->mcast_ctrl) < 0)
+		return -1;
+	if (!copy) {
+		log_err(WHO, "frontend did not request rx-copy");
 		return -1;
 	}
-	n->tx_ref = (uint32_t)tx_ref;
-	n->rx_ref = (uint32_t)rx_ref;
-	BACK_RING_INIT(&n->tx, txs, PAGE);
-	BACK_RING_INIT(&n->rx, rxs, PAGE);
+	f->ip_csum = !no_csum;
+	return 0;
+}
+
+/* The host side as netback's vif device would be for these features
+ * (xenvif_fix_features, and the kernel's rule that TSO needs SG and the
+ * checksum offload of its family): the TAP's offloads, queues and MTU. */
+static void set_wire(struct simnet *n)
+{
+	const struct simnet_features *f = &n->fe;
+	unsigned int mtu = n->cfg.mtu ? n->cfg.mtu : 1500;
+
+	/* xenvif_carrier_on: no SG, no frame past one page's worth of MTU */
+	if (!f->sg && mtu > 1500)
+		mtu = 1500;
+	n->mtu = mtu;
+	n->gen_idle = false;
+	for (unsigned int i = 0; i < n->nqueues; i++)
+		n->q[i].wire = n->wire[i];
+	if (!n->tap.open)
+		return;
+	if (n->tap.mtu != mtu && tap_set_mtu(&n->tap, mtu) < 0)
+		log_warn(WHO, "can't set the mtu of %s to %u: %s", n->tap.name, mtu, strerror(errno));
+	if (tap_set_offload(&n->tap, f->ip_csum || f->ipv6_csum, f->sg && f->ip_csum && f->gso_tcpv4,
+			    f->sg && f->ipv6_csum && f->gso_tcpv6) < 0 ||
+	    tap_use_queues(&n->tap, n->nqueues) < 0)
+		log_warn(WHO, "can't set the offloads or queues of %s: %s", n->tap.name, strerror(errno));
+}
+
+/* connect(): read what the frontend wrote, map every queue's rings, bind
+ * its channels, and set the host side to match. */
+static int connect_frontend(struct simnet *n)
+{
+	unsigned long nq = 1;
+	const char *what;
+
+	if (get_uint(n, n->fe_dir, "multi-queue-num-queues", UINT32_MAX, &nq) < 0 || nq == 0 ||
+	    nq > n->cfg.max_queues) {
+		/* netback: "guest requested %u queues, exceeding the maximum of %u." */
+		char *v = get(n, n->fe_dir, "multi-queue-num-queues");
+
+		log_err(WHO, "frontend set %s/multi-queue-num-queues=%s, not within 1..%u "
+			"(multi-queue-max-queues)", n->fe_dir, v ? v : "", n->cfg.max_queues);
+		free(v);
+		return -1;
+	}
+	if ((what = unsupported_request(n))) {
+		log_err(WHO, "frontend set %s/%s, which xen-netback supports but this simulator does not",
+			n->fe_dir, what);
+		return -1;
+	}
+	if (read_flags(n) < 0)
+		return -1;
+	n->nqueues = (unsigned int)nq;
+	for (unsigned int i = 0; i < n->nqueues; i++) {
+		char dir[128];
+
+		if (n->nqueues == 1)
+			snprintf(dir, sizeof(dir), "%s", n->fe_dir);
+		else
+			snprintf(dir, sizeof(dir), "%s/queue-%u", n->fe_dir, i);
+		if (connect_queue(n, &n->q[i], dir) < 0) {
+			for (unsigned int k = 0; k < i; k++)
+				queue_disconnect(n, &n->q[k]);
+			n->nqueues = 0;
+			return -1;
+		}
+	}
+	note_stray_queue_dirs(n);
+	n->nmcast = 0;
+	set_wire(n);
 	n->connected = true;
 	n->stats.connects++;
 	return 0;
@@ -359,10 +567,15 @@ void simnet_handle_state(struct simnet *n)
 {
 	unsigned long fe;
 
+	if (n->mcast_changed) {
+		n->mcast_changed = false;
+		if (n->connected)
+			get_flag(n, "request-multicast-control", &n->fe.mcast_ctrl);
+	}
 	if (!n->fe_changed)
 		return;
 	n->fe_changed = false;
-	if (get_uint(n, n->fe_dir, "state", XenbusStateReconfigured, &fe) < 0)
+	if (get_uint(n, n->fe_dir, "state", XenbusStateReconfigured, &fe))
 		return;
 	switch (fe) {
 	case XenbusStateInitialising:
@@ -397,166 +610,194 @@ void simnet_handle_state(struct simnet *n)
 	}
 }
 
-static void notify(struct simnet *n)
+void simnet_notify(struct simnet_queue *q, struct sim_evtchn *chan)
 {
 	uint64_t one = 1;
 
-	if (n->chan && write(n->chan->to_front, &one, sizeof(one)) == sizeof(one))
-		n->stats.notifies++;
+	if (chan && write(chan->to_front, &one, sizeof(one)) == sizeof(one))
+		q->stats.notifies++;
 }
 
-/* Frontend TX requests: from the granted page to the wire. */
-static unsigned int serve_tx(struct simnet *n)
+void simnet_fatal(struct simnet *n, struct simnet_queue *q, const char *fmt, ...)
 {
-	RING_IDX cons = n->tx.req_cons, prod = n->tx.sring->req_prod;
-	unsigned int done = 0;
-	int need;
+	va_list ap;
 
-	xen_rmb();
-	if (prod - cons > RING_SIZE(&n->tx))   /* a frontend lying about req_prod */
-		prod = cons + RING_SIZE(&n->tx);
-	while (cons != prod && done < BUDGET && !RING_REQUEST_PROD_OVERFLOW(&n->tx, cons)) {
-		netif_tx_request_t req;
-		netif_tx_response_t *rsp;
-		int8_t status = NETIF_RSP_OKAY;
-		uint8_t *page;
-
-		memcpy(&req, RING_GET_REQUEST(&n->tx, cons), sizeof(req));
-		cons++;
-		done++;
-		if (req.size < 14 || (uint32_t)req.offset + req.size > PAGE || (req.flags & NETTXF_more_data)) {
-			status = NETIF_RSP_ERROR;
-		} else if (!(page = gnttab_back_map(n->gt, req.gref, false))) {
-			status = NETIF_RSP_ERROR;
-		} else {
-			if (n->tap_fd >= 0 && write(n->tap_fd, page + req.offset, req.size) < 0)
-				status = NETIF_RSP_DROPPED;
-			gnttab_back_unmap(n->gt, req.gref, false);
-		}
-		if (status == NETIF_RSP_OKAY) {
-			n->stats.tx_packets++;
-			n->stats.tx_bytes += req.size;
-		} else {
-			n->stats.tx_bad++;
-		}
-		rsp = RING_GET_RESPONSE(&n->tx, n->tx.rsp_prod_pvt);
-		rsp->id = req.id;
-		rsp->status = status;
-		n->tx.rsp_prod_pvt++;
-	}
-	n->tx.req_cons = cons;
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&n->tx, need);
-	if (need)
-		notify(n);
-	return done;
+	va_start(ap, fmt);
+	vsnprintf(n->fatal_reason, sizeof(n->fatal_reason), fmt, ap);
+	va_end(ap);
+	n->disabled = true;
+	n->stats.fatal++;
+	log_err(WHO, "vif%u.%u queue %u: %s; fatal error, disabling the vif as xen-netback does",
+		n->cfg.fe_domid, n->cfg.vif, q->id, n->fatal_reason);
 }
 
-/* Corrupt this response as the hostile mode says, every Nth one. */
-static void hostile(struct simnet *n, netif_rx_response_t *rsp)
+bool simnet_mcast_listed(const struct simnet *n, const uint8_t *mac)
 {
-	if (n->cfg.hostile == HOSTILE_NONE || ++n->rx_count % n->cfg.hostile_every)
-		return;
-	n->stats.hostile_sent++;
-	switch (n->cfg.hostile) {
-	case HOSTILE_BAD_ID:
-		rsp->id = 0xbad;
-		break;
-	case HOSTILE_BAD_SIZE:
-		rsp->offset = 0;
-		rsp->status = (int16_t)(PAGE + 100);
-		break;
-	case HOSTILE_BAD_OFFSET:
-		rsp->offset = PAGE - 10;
-		break;
-	case HOSTILE_RUNAWAY:
-		n->rx.rsp_prod_pvt += 1000;
-		break;
-	default:
-		break;
-	}
-}
-
-/* Wire frames into the frontend's posted RX buffers. */
-static unsigned int serve_rx(struct simnet *n)
-{
-	unsigned int done = 0;
-	int need;
-
-	while (done < BUDGET && (n->tap_fd >= 0 || n->cfg.gen_size)) {
-		RING_IDX cons = n->rx.req_cons;
-		netif_rx_request_t req;
-		netif_rx_response_t *rsp;
-		uint8_t *page;
-		ssize_t len;
-
-		if (!RING_HAS_UNCONSUMED_REQUESTS(&n->rx)) {
-			n->stats.rx_no_req++;
-			break;
-		}
-		xen_rmb();
-		memcpy(&req, RING_GET_REQUEST(&n->rx, cons), sizeof(req));
-		page = gnttab_back_map(n->gt, req.gref, true);
-		if (!page) {
-			n->stats.rx_bad_copy++;
-			len = -1;
-		} else {
-			if (n->cfg.gen_size) {
-				len = n->cfg.gen_size;
-				memcpy(page, n->gen_frame, (size_t)len);
-			} else {
-				len = read(n->tap_fd, page, PAGE);
-			}
-			gnttab_back_unmap(n->gt, req.gref, true);
-			if (len < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-				break;  /* the request stays for the next frame */
-		}
-		n->rx.req_cons = cons + 1;
-		rsp = RING_GET_RESPONSE(&n->rx, n->rx.rsp_prod_pvt);
-		rsp->id = req.id;
-		rsp->offset = 0;
-		rsp->flags = 0;
-		rsp->status = len > 0 ? (int16_t)len : NETIF_RSP_ERROR;
-		if (len > 0) {
-			n->stats.rx_packets++;
-			n->stats.rx_bytes += (uint64_t)len;
-			hostile(n, rsp);
-		}
-		n->rx.rsp_prod_pvt++;
-		done++;
-	}
-	RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&n->rx, need);
-	if (need)
-		notify(n);
-	return done;
+	for (unsigned int i = 0; i < n->nmcast; i++)
+		if (!memcmp(n->mcast[i], mac, 6))
+			return true;
+	return false;
 }
 
 unsigned int simnet_service(struct simnet *n)
 {
-	if (!n->connected)
+	unsigned int done = 0;
+
+	if (!n->connected || n->disabled)
 		return 0;
-	return serve_tx(n) + serve_rx(n);
+	for (unsigned int i = 0; i < n->nqueues && !n->disabled; i++)
+		done += simnet_tx_service(n, &n->q[i]);
+	for (unsigned int i = 0; i < n->nqueues && !n->disabled; i++)
+		done += simnet_rx_service(n, &n->q[i]);
+	return done;
 }
 
 bool simnet_final_check(struct simnet *n)
 {
-	int more;
+	bool work = false;
 
-	if (!n->connected)
+	if (!n->connected || n->disabled)
 		return false;
-	RING_FINAL_CHECK_FOR_REQUESTS(&n->tx, more);
-	if (more || (n->tap_fd < 0 && !n->cfg.gen_size))
-		return more;
-	/* RX buffers posted since serve_rx() looked: the generator has work
-	 * now (the frontend saw our stale req_event and did not notify); a TAP
-	 * has work when a frame arrives, and its fd is polled for that. */
-	if (RING_HAS_UNCONSUMED_REQUESTS(&n->rx))
-		return n->cfg.gen_size != 0;
-	RING_FINAL_CHECK_FOR_REQUESTS(&n->rx, more);  /* wake us when buffers come */
-	return more;
+	for (unsigned int i = 0; i < n->nqueues; i++) {
+		struct simnet_queue *q = &n->q[i];
+		int more;
+
+		RING_FINAL_CHECK_FOR_REQUESTS(&q->tx, more);
+		work |= more != 0;
+		work |= simnet_rx_final_check(n, q);
+	}
+	return work;
 }
 
-int simnet_wire_fd(const struct simnet *n)
+int simnet_pollfds(const struct simnet *n, struct pollfd *pfd, int max)
 {
-	/* (while the generator runs, the TAP's frames wait) */
-	return n->connected && !n->cfg.gen_size && RING_HAS_UNCONSUMED_REQUESTS(&n->rx) ? n->tap_fd : -1;
+	int k = 0;
+
+	if (!n->connected || n->disabled)
+		return 0;
+	for (unsigned int i = 0; i < n->nqueues; i++) {
+		const struct simnet_queue *q = &n->q[i];
+
+		if (q->tx_chan && k < max)
+			pfd[k++] = (struct pollfd){ .fd = q->tx_chan->to_back, .events = POLLIN };
+		if (q->rx_chan && q->rx_chan != q->tx_chan && k < max)
+			pfd[k++] = (struct pollfd){ .fd = q->rx_chan->to_back, .events = POLLIN };
+		/* the wire, while a frame read from it has RX slots to go to
+		 * (while the generator runs, the TAP's frames wait) */
+		if (q->wire >= 0 && !n->cfg.gen_size && !q->pend.valid && !q->holding && k < max &&
+		    RING_HAS_UNCONSUMED_REQUESTS(&q->rx))
+			pfd[k++] = (struct pollfd){ .fd = q->wire, .events = POLLIN };
+	}
+	return k;
+}
+
+void simnet_poll_done(struct simnet *n, const struct pollfd *pfd, int count)
+{
+	for (int k = 0; k < count; k++) {
+		bool wire = false;
+		uint64_t v;
+
+		if (!(pfd[k].revents & POLLIN))
+			continue;
+		for (unsigned int i = 0; i < n->nqueues; i++)
+			wire |= pfd[k].fd == n->q[i].wire;
+		if (!wire && read(pfd[k].fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			log_warn(WHO, "reading an event channel: %s", strerror(errno));
+	}
+}
+
+static int qline(char **buf, size_t *size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int qline(char **buf, size_t *size, const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(*buf, *size, fmt, ap);
+	va_end(ap);
+	if (len < 0 || (size_t)len >= *size)
+		return -1;
+	*buf += len;
+	*size -= (size_t)len;
+	return len;
+}
+
+static void rings_text(char **b, size_t *s, const char *pfx, const struct simnet_queue *q)
+{
+	qline(b, s, "%srx-ring=req_prod %u req_cons %u req_event %u rsp_prod %u rsp_event %u\n", pfx,
+	      q->rx.sring->req_prod, q->rx.req_cons, q->rx.sring->req_event, q->rx.sring->rsp_prod,
+	      q->rx.sring->rsp_event);
+	qline(b, s, "%stx-ring=req_prod %u req_cons %u req_event %u rsp_prod %u rsp_event %u\n", pfx,
+	      q->tx.sring->req_prod, q->tx.req_cons, q->tx.sring->req_event, q->tx.sring->rsp_prod,
+	      q->tx.sring->rsp_event);
+}
+
+int simnet_query(const struct simnet *n, char *buf, size_t size)
+{
+	static const struct { const char *name; size_t off; } qs[] = {
+#define QS(f, name) { name, offsetof(struct simnet_qstats, f) }
+		QS(tx_packets, "tx-packets"), QS(tx_bytes, "tx-bytes"), QS(tx_slots, "tx-slots"),
+		QS(tx_gso, "tx-gso"), QS(tx_csum_blank, "tx-csum-blank"),
+		QS(tx_data_validated, "tx-data-validated"), QS(tx_err, "tx-bad"),
+		QS(tx_dropped, "tx-dropped"), QS(tx_gso_fixup, "tx-gso-fixup"), QS(tx_mcast, "tx-mcast"),
+		QS(rx_packets, "rx-packets"), QS(rx_bytes, "rx-bytes"), QS(rx_slots, "rx-slots"),
+		QS(rx_gso, "rx-gso"), QS(rx_csum_blank, "rx-csum-blank"),
+		QS(rx_data_validated, "rx-data-validated"), QS(rx_csum_done, "rx-csum-done"),
+		QS(rx_dropped, "rx-dropped"), QS(rx_bad_copy, "rx-bad-copy"), QS(notifies, "notifies"),
+#undef QS
+	};
+	const struct simnet_features *f = &n->fe;
+	char *b = buf;
+	size_t s = size;
+
+	if (size)
+		buf[0] = 0;
+	/* the shared rings' indices: what each side has produced, consumed and
+	 * asked to be woken for (a stalled pair shows here); rx-ring and
+	 * tx-ring are queue 0's */
+	for (unsigned int i = 0; n->connected && i < n->nqueues; i++) {
+		const struct simnet_queue *q = &n->q[i];
+		char pfx[24];
+
+		if (i == 0)
+			rings_text(&b, &s, "", q);
+		snprintf(pfx, sizeof(pfx), "queue-%u-", i);
+		rings_text(&b, &s, pfx, q);
+		qline(&b, &s, "queue-%u-evtchn=%d %d\n", i, q->tx_chan ? q->tx_chan->port : 0,
+		      q->rx_chan ? q->rx_chan->port : 0);
+	}
+	const char *fnames[] = { f->sg ? "sg" : NULL, f->gso_tcpv4 ? "gso-tcpv4" : NULL,
+				 f->gso_tcpv6 ? "gso-tcpv6" : NULL, f->ip_csum ? "csum" : NULL,
+				 f->ipv6_csum ? "ipv6-csum" : NULL, f->rx_notify ? "rx-notify" : NULL,
+				 f->mcast_ctrl ? "multicast-control" : NULL };
+	bool any = false;
+
+	qline(&b, &s, "queues=%u\nfeatures=", n->nqueues);
+	for (size_t k = 0; n->connected && k < sizeof(fnames) / sizeof(fnames[0]); k++)
+		if (fnames[k]) {
+			qline(&b, &s, "%s%s", any ? " " : "", fnames[k]);
+			any = true;
+		}
+	qline(&b, &s, "\nmtu=%u\ndisabled=%d\nfatal=%llu\nfatal-reason=%s\n", n->mtu, n->disabled,
+	      (unsigned long long)n->stats.fatal, n->fatal_reason);
+	/* each counter in all, under the name it always had, then per queue */
+	for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++) {
+		unsigned long long sum = 0;
+
+		for (unsigned int i = 0; i < SIM_MAX_QUEUES; i++)
+			sum += *(const uint64_t *)((const char *)&n->q[i].stats + qs[k].off);
+		qline(&b, &s, "%s=%llu\n", qs[k].name, sum);
+	}
+	for (unsigned int i = 0; i < n->cfg.max_queues; i++)
+		for (size_t k = 0; k < sizeof(qs) / sizeof(qs[0]); k++)
+			qline(&b, &s, "queue-%u-%s=%llu\n", i, qs[k].name,
+			      (unsigned long long)*(const uint64_t *)((const char *)&n->q[i].stats + qs[k].off));
+	qline(&b, &s, "rx-no-req=%llu\nhostile-sent=%llu\nstray-queue-dirs=%llu\nmulticast-addrs=%u\n"
+	      "connects=%llu\ndisconnects=%llu\nrestarts=%llu\nrestores=%llu\ndomid=%u\n",
+	      (unsigned long long)n->stats.rx_no_req, (unsigned long long)n->stats.hostile_sent,
+	      (unsigned long long)n->stats.stray_queue_dirs, n->nmcast,
+	      (unsigned long long)n->stats.connects, (unsigned long long)n->stats.disconnects,
+	      (unsigned long long)n->stats.restarts, (unsigned long long)n->stats.restores,
+	      n->cfg.fe_domid);
+	return (int)(b - buf);
 }

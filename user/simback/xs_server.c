@@ -11,7 +11,7 @@
 #include "xs_server.h"
 
 #define MAX_CONNS 32
-#define MAX_WATCHES 128
+#define MAX_WATCHES XS_QUOTA_WATCHES   /* per domain: every connection's together */
 #define MAX_OUT (1u << 20)   /* a client that never reads is dropped */
 
 struct watch {
@@ -21,13 +21,15 @@ struct watch {
 };
 
 struct conn {
+	struct xs_server *srv;
 	int fd;           /* -1: free */
 	struct xsd_sockmsg hdr;
-	char body[XENSTORE_PAYLOAD_MAX + 1];
+	char *body;       /* the message's body and a NUL: body_cap bytes */
+	size_t body_cap;
 	size_t got;       /* bytes of header + body read so far */
 	char *out;
 	size_t out_len, out_cap;
-	struct watch w[MAX_WATCHES];
+	struct watch *w;  /* MAX_WATCHES, from its first watch */
 	int nw;
 	uint32_t tx[16];  /* transactions this client opened */
 };
@@ -37,8 +39,36 @@ struct xs_server {
 	uint16_t domid;
 	bool verbose;
 	char home[32];    /* "/local/domain/N" */
+	int nwatches;     /* every connection's */
+	struct xs_server_io io;
 	struct conn c[MAX_CONNS];
 };
+
+static ssize_t sys_read(void *ctx, int fd, void *buf, size_t len)
+{
+	(void)ctx;
+	return read(fd, buf, len);
+}
+
+static ssize_t sys_write(void *ctx, int fd, const void *buf, size_t len)
+{
+	(void)ctx;
+	return write(fd, buf, len);
+}
+
+static void sys_close(void *ctx, int fd)
+{
+	(void)ctx;
+	close(fd);
+}
+
+static const struct xs_server_io sys_io = { sys_read, sys_write, sys_close, NULL };
+
+static void conn_close(struct conn *c)
+{
+	c->srv->io.close(c->srv->io.ctx, c->fd);
+	c->fd = -1;
+}
 
 static void queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id, const void *body, size_t len)
 {
@@ -48,8 +78,7 @@ static void queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id
 	if (c->fd < 0)
 		return;
 	if (need > MAX_OUT) {
-		close(c->fd);   /* not reading its replies: cut it off */
-		c->fd = -1;
+		conn_close(c);  /* not reading its replies: cut it off */
 		return;
 	}
 	if (need > c->out_cap) {
@@ -69,13 +98,11 @@ static void queue(struct conn *c, uint32_t type, uint32_t req_id, uint32_t tx_id
 static void flush(struct conn *c)
 {
 	while (c->fd >= 0 && c->out_len) {
-		ssize_t n = write(c->fd, c->out, c->out_len);
+		ssize_t n = c->srv->io.write(c->srv->io.ctx, c->fd, c->out, c->out_len);
 
 		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR) {
-				close(c->fd);
-				c->fd = -1;
-			}
+			if (errno != EAGAIN && errno != EINTR)
+				conn_close(c);
 			return;
 		}
 		memmove(c->out, c->out + n, c->out_len - (size_t)n);
@@ -83,14 +110,27 @@ static void flush(struct conn *c)
 	}
 }
 
-static void conn_free(struct conn *c)
+static void watches_free(struct xs_server *s, struct conn *c)
 {
-	if (c->fd >= 0)
-		close(c->fd);
 	for (int i = 0; i < c->nw; i++) {
 		free(c->w[i].path);
 		free(c->w[i].token);
 	}
+	s->nwatches -= c->nw;
+	c->nw = 0;
+}
+
+/* Close a connection: its transactions end, its watches go. */
+static void conn_free(struct xs_server *s, struct conn *c)
+{
+	for (size_t k = 0; k < sizeof(c->tx) / sizeof(c->tx[0]); k++)
+		if (c->tx[k])
+			xs_store_tx_end(s->st, c->tx[k], false);
+	if (c->fd >= 0)
+		s->io.close(s->io.ctx, c->fd);
+	watches_free(s, c);
+	free(c->w);
+	free(c->body);
 	free(c->out);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
@@ -222,7 +262,7 @@ static void handle(struct xs_server *s, struct conn *c)
 		char *v = NULL;
 		unsigned int len = 0;
 
-		err = xs_store_read(s->st, tx, path, &v, &len);
+		err = xs_store_read_as(s->st, s->domid, tx, path, &v, &len);
 		log_access(s, "READ", path, v, len, err);
 		if (err)
 			reply_err(c, err);
@@ -238,16 +278,16 @@ static void handle(struct xs_server *s, struct conn *c)
 			reply_err(c, EINVAL);
 			return;
 		}
-		err = xs_store_write(s->st, tx, path, c->body + pl, (unsigned int)(c->hdr.len - pl));
+		err = xs_store_write_as(s->st, s->domid, tx, path, c->body + pl, (unsigned int)(c->hdr.len - pl));
 		log_access(s, "WRITE", path, c->body + pl, (unsigned int)(c->hdr.len - pl), err);
 		break;
 	}
 	case XS_MKDIR:
-		err = xs_store_mkdir(s->st, tx, path);
+		err = xs_store_mkdir_as(s->st, s->domid, tx, path);
 		log_access(s, "MKDIR", path, NULL, 0, err);
 		break;
 	case XS_RM:
-		err = xs_store_rm(s->st, tx, path);
+		err = xs_store_rm_as(s->st, s->domid, tx, path);
 		log_access(s, "RM", path, NULL, 0, err);
 		break;
 	case XS_DIRECTORY: {
@@ -255,7 +295,7 @@ static void handle(struct xs_server *s, struct conn *c)
 		unsigned int n = 0;
 		size_t len = 0;
 
-		err = xs_store_directory(s->st, tx, path, &names, &n);
+		err = xs_store_directory_as(s->st, s->domid, tx, path, &names, &n);
 		log_access(s, "DIRECTORY", path, NULL, 0, err);
 		if (err) {
 			reply_err(c, err);
@@ -280,7 +320,7 @@ static void handle(struct xs_server *s, struct conn *c)
 		char *v = NULL, perms[16];
 		unsigned int len;
 
-		err = xs_store_read(s->st, tx, path, &v, &len);
+		err = xs_store_read_as(s->st, s->domid, tx, path, &v, &len);
 		free(v);
 		if (err == 0) {
 			int n = snprintf(perms, sizeof(perms), "n%u", s->domid);
@@ -307,8 +347,12 @@ static void handle(struct xs_server *s, struct conn *c)
 			reply_err(c, EINVAL);
 			return;
 		}
-		if (c->nw == MAX_WATCHES) {
+		if (c->nw == MAX_WATCHES || s->nwatches >= MAX_WATCHES) {
 			reply_err(c, E2BIG);
+			return;
+		}
+		if (!c->w && !(c->w = calloc(MAX_WATCHES, sizeof(*c->w)))) {
+			reply_err(c, ENOMEM);
 			return;
 		}
 		c->w[c->nw].path = strdup(path);
@@ -321,6 +365,7 @@ static void handle(struct xs_server *s, struct conn *c)
 			return;
 		}
 		c->nw++;
+		s->nwatches++;
 		reply_ok(c);
 		fire(s, c, &c->w[c->nw - 1], path);   /* a new watch fires once at once */
 		return;
@@ -336,6 +381,7 @@ static void handle(struct xs_server *s, struct conn *c)
 				free(c->w[i].path);
 				free(c->w[i].token);
 				c->w[i] = c->w[--c->nw];
+				s->nwatches--;
 				err = 0;
 				break;
 			}
@@ -345,11 +391,7 @@ static void handle(struct xs_server *s, struct conn *c)
 		break;
 	}
 	case XS_RESET_WATCHES:
-		for (int i = 0; i < c->nw; i++) {
-			free(c->w[i].path);
-			free(c->w[i].token);
-		}
-		c->nw = 0;
+		watches_free(s, c);
 		break;
 	case XS_TRANSACTION_START: {
 		size_t slot = sizeof(c->tx) / sizeof(c->tx[0]);
@@ -363,7 +405,7 @@ static void handle(struct xs_server *s, struct conn *c)
 			reply_err(c, tx ? EINVAL : EBUSY);
 			return;
 		}
-		err = xs_store_tx_start(s->st, &id);
+		err = xs_store_tx_start_as(s->st, s->domid, &id);
 		if (err) {
 			reply_err(c, err);
 			return;
@@ -415,6 +457,7 @@ struct xs_server *xs_server_new(struct xs_store *st, uint16_t client_domid, bool
 	if (!s)
 		return NULL;
 	s->st = st;
+	s->io = sys_io;
 	s->domid = client_domid;
 	s->verbose = verbose;
 	snprintf(s->home, sizeof(s->home), "/local/domain/%u", client_domid);
@@ -431,12 +474,8 @@ void xs_server_free(struct xs_server *s)
 {
 	if (!s)
 		return;
-	for (int i = 0; i < MAX_CONNS; i++) {
-		for (size_t k = 0; k < sizeof(s->c[i].tx) / sizeof(s->c[i].tx[0]); k++)
-			if (s->c[i].tx[k])
-				xs_store_tx_end(s->st, s->c[i].tx[k], false);
-		conn_free(&s->c[i]);
-	}
+	for (int i = 0; i < MAX_CONNS; i++)
+		conn_free(s, &s->c[i]);
 	free(s);
 }
 
@@ -445,12 +484,14 @@ int xs_server_add_conn(struct xs_server *s, int fd)
 	for (int i = 0; i < MAX_CONNS; i++) {
 		if (s->c[i].fd >= 0)
 			continue;
-		conn_free(&s->c[i]);     /* whatever a dropped client left */
+		conn_free(s, &s->c[i]);  /* whatever a dropped client left */
 		s->c[i].fd = fd;
-		fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+		s->c[i].srv = s;
+		if (s->io.read == sys_read)
+			fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 		return 0;
 	}
-	close(fd);
+	s->io.close(s->io.ctx, fd);
 	return -1;
 }
 
@@ -477,32 +518,49 @@ static void service_conn(struct xs_server *s, struct conn *c)
 						      : sizeof(c->hdr) + c->hdr.len - c->got;
 		char *dst = c->got < sizeof(c->hdr) ? (char *)&c->hdr + c->got
 						    : c->body + (c->got - sizeof(c->hdr));
-		ssize_t n = want ? read(c->fd, dst, want) : 0;
+		ssize_t n = want ? s->io.read(s->io.ctx, c->fd, dst, want) : 0;
 
 		if (want && n <= 0) {
-			if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
-				for (size_t k = 0; k < sizeof(c->tx) / sizeof(c->tx[0]); k++)
-					if (c->tx[k])
-						xs_store_tx_end(s->st, c->tx[k], false);
-				conn_free(c);
-			}
+			if (n == 0 || (errno != EAGAIN && errno != EINTR))
+				conn_free(s, c);
 			return;
 		}
 		c->got += (size_t)n;
 		if (c->got == sizeof(c->hdr) && c->hdr.len > XENSTORE_PAYLOAD_MAX) {
-			conn_free(c);   /* a message no xenstored would take */
+			conn_free(s, c);   /* a message no xenstored would take */
 			return;
+		}
+		if (c->got == sizeof(c->hdr) && c->body_cap < c->hdr.len + 1) {
+			size_t cap = c->hdr.len + 1 > 128 ? c->hdr.len + 1 : 128;
+			char *b = realloc(c->body, cap);
+
+			if (!b) {
+				conn_free(s, c);
+				return;
+			}
+			c->body = b;
+			c->body_cap = cap;
 		}
 		if (c->got == sizeof(c->hdr) + c->hdr.len) {
 			handle(s, c);
 			c->got = 0;
 			flush(c);
 			if (c->fd < 0) {
-				conn_free(c);
+				conn_free(s, c);
 				return;
 			}
 		}
 	}
+}
+
+void xs_server_set_io(struct xs_server *s, const struct xs_server_io *io)
+{
+	s->io = *io;
+}
+
+int xs_server_watches(const struct xs_server *s)
+{
+	return s->nwatches;
 }
 
 void xs_server_service(struct xs_server *s, const struct pollfd *p, int n)
@@ -517,11 +575,14 @@ void xs_server_service(struct xs_server *s, const struct pollfd *p, int n)
 				flush(c);
 			if (c->fd >= 0 && p[i].revents & (POLLIN | POLLHUP | POLLERR))
 				service_conn(s, c);
-			if (c->fd < 0)
-				conn_free(c);
 			break;
 		}
 	}
+	/* clients cut off meanwhile (here, or while a change was announced to
+	 * them) give back their transactions and watches now */
+	for (int k = 0; k < MAX_CONNS; k++)
+		if (s->c[k].fd < 0 && s->c[k].srv)
+			conn_free(s, &s->c[k]);
 }
 
 void xs_server_move_domain(struct xs_server *s, uint16_t domid)

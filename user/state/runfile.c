@@ -90,11 +90,11 @@ int runfile_write_state(const char *ifname, const struct runstate *rs)
 		return -errno;
 	fprintf(f, "pid=%ld\nvif=%u\nsim=%s\nnetns=%s\nbackend=%s\nphase=%s\npoll=%s\nevtchn=%d\n"
 		"backend_domid=%u\nmtu=%u\nfrontend_state=%d\nbackend_state=%d\nmac=%s\npeer=%s\n"
-		"features=%s\nrx_mode=%s\nqueues=%u\ndomid=%u\nchannels=%s\nreconnects=%u\n"
+		"features=%s\nrx_mode=%s\nqueues=%u\numem_frames=%u\ndomid=%u\nchannels=%s\nreconnects=%u\n"
 		"restores=%u\ntook_over=%s\n",
 		rs->pid, rs->vif, rs->sim, rs->netns, rs->backend, rs->phase, rs->poll, rs->evtchn,
 		rs->be_domid, rs->mtu, rs->fe_state, rs->be_state, rs->mac, rs->peer, rs->features,
-		rs->rx_mode, rs->queues, rs->domid, rs->channels, rs->reconnects, rs->restores,
+		rs->rx_mode, rs->queues, rs->umem_frames, rs->domid, rs->channels, rs->reconnects, rs->restores,
 		rs->took_over);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {
 		unlink(tmp);
@@ -112,7 +112,7 @@ static const struct key {
 	int num;
 	unsigned long max;
 } keys[] = {
-	NUM(pid, 4194304), NUM(vif, 65535), NUM(evtchn, 1u << 20), NUM(queues, 64),
+	NUM(pid, 4194304), NUM(vif, 65535), NUM(evtchn, 1u << 20), NUM(queues, 64), NUM(umem_frames, 1u << 20),
 	NUM(reconnects, 1u << 30), NUM(restores, 1u << 30), NUM(mtu, 65535), NUM(domid, 65535),
 	{ "backend_domid", offsetof(struct runstate, be_domid), sizeof(unsigned int), 1, 65535 },
 	{ "frontend_state", offsetof(struct runstate, fe_state), sizeof(int), 1, 8 },

@@ -43,6 +43,7 @@ struct runstate {
 	char rx_mode[16];            /* "copy" */
 	char channels[64];           /* event channels, space-separated */
 	unsigned int queues;
+	unsigned int umem_frames;     /* UMEM frames a queue */
 	unsigned int reconnects;     /* connections after the first */
 	unsigned int restores;       /* of which after the guest moved (restore, migration) */
 	char took_over[32];          /* the kernel driver taken over at start, "" if none */

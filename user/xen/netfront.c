@@ -108,25 +108,44 @@ int netfront_probe(struct netfront *nf, struct plat *p, unsigned int vif, const 
 	}
 	free(s);
 
-	nf->mtu = NF_DEFAULT_MTU;
+	nf->mtu = nf->mtu_key = NF_DEFAULT_MTU;
 	ret = xk_read_uint(p, XBT_NULL, nf->fe_dir, "mtu", 65535, &v);
-	if (ret == 0 && (v < 68 || v > 9000)) {
-		nf_log(nf, LOG_ERR, "mtu %lu is out of range 68..9000", v);
+	if (ret == 0 && (v < 68 || v > NF_MAX_MTU)) {
+		nf_log(nf, LOG_ERR, "mtu %lu is out of range 68..%u", v, NF_MAX_MTU);
 		return -1;
 	} else if (ret == -EINVAL) {
 		nf_log(nf, LOG_ERR, "mtu in %s/mtu is not a number", nf->fe_dir);
 		return -1;
-	} else if (ret == 0 && v > NF_DEFAULT_MTU) {
-		/* a frame must fit one granted page: larger ones need feature-sg
-		 * (several slots per packet), which we do not negotiate; Linux
-		 * netfront clamps the same way without SG */
-		nf_log(nf, LOG_WARNING, "mtu %lu needs scatter-gather, which xennet-xdp does not use; "
-		       "using %u", v, NF_DEFAULT_MTU);
 	} else if (ret == 0) {
-		nf->mtu = (unsigned int)v;
+		nf->mtu_key = (unsigned int)v;
+		nf->mtu = netfront_mtu(nf, false);   /* until scatter-gather is known */
 	}
 	nf->phase = NF_IDLE;
 	return 0;
+}
+
+unsigned int netfront_mtu(const struct netfront *nf, bool sg)
+{
+	/* a frame must fit one granted page without scatter-gather (several
+	 * slots per packet); Linux netfront clamps the same way */
+	return sg || nf->mtu_key <= NF_DEFAULT_MTU ? nf->mtu_key : NF_DEFAULT_MTU;
+}
+
+bool netfront_backend_offers(struct netfront *nf, const char *key)
+{
+	unsigned long v;
+
+	return xk_read_uint(nf->plat, XBT_NULL, nf->be_dir, key, 1, &v) == 0 && v == 1;
+}
+
+void netfront_features(const struct netfront *nf, char *buf, size_t size)
+{
+	const struct nq_features *f = &nf->feat;
+
+	snprintf(buf, size, "rx-copy rx-notify%s%s%s%s%s%s", f->sg ? " sg" : "",
+		 f->csum ? " csum-offload" : " no-csum-offload", f->gso4 ? " gso-tcpv4" : "",
+		 f->gso6 ? " gso-tcpv6" : "", f->split ? " split-event-channels" : "",
+		 nf->nq > 1 ? " multi-queue" : "");
 }
 
 static int watch_backend(struct netfront *nf)
@@ -157,8 +176,30 @@ int netfront_watch(struct netfront *nf)
 	return watch_backend(nf);
 }
 
-/* Remove the children of fe_dir named queue-N (a multi-queue frontend's). */
-static int rm_queue_dirs(struct plat *p, const char *fe_dir, xs_transaction_t t)
+/* Remove each frontend key in keys[] not in keep[] (NULL-terminated) from dir. */
+static int rm_listed(struct plat *p, const char *dir, xs_transaction_t t, const char *const *keep)
+{
+	char path[XS_PATH_MAX];
+
+	for (size_t i = 0; i < sizeof(frontend_keys) / sizeof(frontend_keys[0]); i++) {
+		bool kept = false;
+
+		for (size_t k = 0; keep && keep[k]; k++)
+			kept |= !strcmp(keep[k], frontend_keys[i]);
+		if (kept || path_join(path, sizeof(path), dir, frontend_keys[i]) < 0)
+			continue;
+		if (!p->ops->xs_rm(p, t, path) && errno != ENOENT)
+			return -errno;
+	}
+	return 0;
+}
+
+/* The children of fe_dir named queue-N (a multi-queue frontend's): those
+ * from keep_n on go; those below are kept, cleared of every key but
+ * queue_keep[] (rewritten in the same transaction: removing and making a
+ * directory again in one transaction is needless churn). */
+static int rm_queue_dirs(struct plat *p, const char *fe_dir, xs_transaction_t t, unsigned int keep_n,
+			 const char *const *queue_keep)
 {
 	unsigned int num = 0;
 	char **ents = p->ops->xs_directory(p, t, fe_dir, &num);
@@ -168,32 +209,26 @@ static int rm_queue_dirs(struct plat *p, const char *fe_dir, xs_transaction_t t)
 	for (unsigned int i = 0; ents && i < num && !err; i++) {
 		unsigned long n;
 
-		if (strncmp(ents[i], "queue-", 6) || parse_uint(ents[i] + 6, 4095, &n) < 0)
+		if (strncmp(ents[i], "queue-", 6) || parse_uint(ents[i] + 6, 4095, &n) < 0 ||
+		    path_join(path, sizeof(path), fe_dir, ents[i]) < 0)
 			continue;
-		if (path_join(path, sizeof(path), fe_dir, ents[i]) == 0 &&
-		    !p->ops->xs_rm(p, t, path) && errno != ENOENT)
+		if (n < keep_n)
+			err = rm_listed(p, path, t, queue_keep);
+		else if (!p->ops->xs_rm(p, t, path) && errno != ENOENT)
 			err = -errno;
 	}
 	free(ents);
 	return err;
 }
 
-/* Remove each frontend key in keys[] not in keep[] (NULL-terminated). */
-static int rm_keys(struct plat *p, const char *fe_dir, xs_transaction_t t, const char *const *keep)
+/* Every frontend key but keep[] (and queue-N/ below keep_n, but for their
+ * queue_keep[] keys). */
+static int rm_keys(struct plat *p, const char *fe_dir, xs_transaction_t t, const char *const *keep,
+		   unsigned int keep_n, const char *const *queue_keep)
 {
-	char path[XS_PATH_MAX];
+	int err = rm_listed(p, fe_dir, t, keep);
 
-	for (size_t i = 0; i < sizeof(frontend_keys) / sizeof(frontend_keys[0]); i++) {
-		bool kept = false;
-
-		for (size_t k = 0; keep && keep[k]; k++)
-			kept |= !strcmp(keep[k], frontend_keys[i]);
-		if (kept || path_join(path, sizeof(path), fe_dir, frontend_keys[i]) < 0)
-			continue;
-		if (!p->ops->xs_rm(p, t, path) && errno != ENOENT)
-			return -errno;
-	}
-	return rm_queue_dirs(p, fe_dir, t);
+	return err ? err : rm_queue_dirs(p, fe_dir, t, keep_n, queue_keep);
 }
 
 int netfront_clear_keys(struct plat *p, const char *fe_dir)
@@ -204,7 +239,7 @@ int netfront_clear_keys(struct plat *p, const char *fe_dir)
 
 		if (t == XBT_NULL)
 			return -errno;
-		err = rm_keys(p, fe_dir, t, NULL);
+		err = rm_keys(p, fe_dir, t, NULL, 0, NULL);
 		if (err) {
 			p->ops->xs_transaction_end(p, t, true);
 			return err;
@@ -239,17 +274,55 @@ void netfront_stale_keys(struct netfront *nf, char *buf, size_t size)
 	free(ents);
 }
 
+/* One queue's ring and channel keys, under dir (fe_dir, or fe_dir/queue-N). */
+static int queue_keys(struct plat *p, xs_transaction_t t, const char *dir, const struct netif_queue *q)
+{
+	int err = 0;
+
+	err = err ?: xk_printf(p, t, dir, "tx-ring-ref", "%u", q->tx_ring_ref);
+	err = err ?: xk_printf(p, t, dir, "rx-ring-ref", "%u", q->rx_ring_ref);
+	if (q->evtchn_rx >= 0) {
+		err = err ?: xk_printf(p, t, dir, "event-channel-tx", "%d", q->evtchn);
+		err = err ?: xk_printf(p, t, dir, "event-channel-rx", "%d", q->evtchn_rx);
+	} else {
+		err = err ?: xk_printf(p, t, dir, "event-channel", "%d", q->evtchn);
+	}
+	return err;
+}
+
 /* The keys netif.h asks of a frontend, in one transaction (retried while
  * the store says EAGAIN, as xenbus drivers do), with whatever another
  * frontend left removed in the same transaction. */
 static int write_keys(struct netfront *nf)
 {
-	static const char *const ours[] = {
-		"tx-ring-ref", "rx-ring-ref", "event-channel", "request-rx-copy",
-		"feature-rx-notify", "feature-no-csum-offload", NULL,
-	};
+	const struct nq_features *f = &nf->feat;
+	/* of the frontend keys, exactly those we write (the rest are removed) */
+	const char *ours[16];
+	int k = 0;
+
+	if (nf->nq == 1) {
+		ours[k++] = "tx-ring-ref";
+		ours[k++] = "rx-ring-ref";
+		ours[k++] = nf->q[0].evtchn_rx >= 0 ? "event-channel-tx" : "event-channel";
+		if (nf->q[0].evtchn_rx >= 0)
+			ours[k++] = "event-channel-rx";
+	} else {
+		ours[k++] = "multi-queue-num-queues";   /* (queue-N/ is rewritten whole) */
+	}
+	ours[k++] = "request-rx-copy";
+	ours[k++] = "feature-rx-notify";
+	if (f->sg)
+		ours[k++] = "feature-sg";
+	if (f->gso4)
+		ours[k++] = "feature-gso-tcpv4";
+	if (f->gso6)
+		ours[k++] = "feature-gso-tcpv6";
+	ours[k++] = f->csum ? "feature-ipv6-csum-offload" : "feature-no-csum-offload";
+	ours[k] = NULL;
+	const char *queue_ours[] = { "tx-ring-ref", "rx-ring-ref",
+				     nf->q[0].evtchn_rx >= 0 ? "event-channel-tx" : "event-channel",
+				     nf->q[0].evtchn_rx >= 0 ? "event-channel-rx" : NULL, NULL };
 	struct plat *p = nf->plat;
-	struct netif_queue *q = &nf->q[0];
 
 	for (int attempt = 0; attempt < 32; attempt++) {
 		xs_transaction_t t = p->ops->xs_transaction_start(p);
@@ -257,14 +330,30 @@ static int write_keys(struct netfront *nf)
 
 		if (t == XBT_NULL)
 			return -errno;
-		err = rm_keys(nf->plat, nf->fe_dir, t, ours);
-		err = err ?: xk_printf(p, t, nf->fe_dir, "tx-ring-ref", "%u", q->tx_ring_ref);
-		err = err ?: xk_printf(p, t, nf->fe_dir, "rx-ring-ref", "%u", q->rx_ring_ref);
-		err = err ?: xk_printf(p, t, nf->fe_dir, "event-channel", "%d", q->evtchn);
+		err = rm_keys(p, nf->fe_dir, t, ours, nf->nq > 1 ? nf->nq : 0, queue_ours);
+		if (nf->nq == 1) {
+			err = err ?: queue_keys(p, t, nf->fe_dir, &nf->q[0]);
+		} else {
+			err = err ?: xk_printf(p, t, nf->fe_dir, "multi-queue-num-queues", "%u", nf->nq);
+			for (unsigned int i = 0; i < nf->nq && !err; i++) {
+				char dir[96];
+
+				snprintf(dir, sizeof(dir), "%s/queue-%u", nf->fe_dir, i);
+				err = queue_keys(p, t, dir, &nf->q[i]);
+			}
+		}
 		err = err ?: xk_printf(p, t, nf->fe_dir, "request-rx-copy", "1");
 		err = err ?: xk_printf(p, t, nf->fe_dir, "feature-rx-notify", "1");
-		/* we cannot complete partial checksums: ask for full ones */
-		err = err ?: xk_printf(p, t, nf->fe_dir, "feature-no-csum-offload", "1");
+		if (f->sg)
+			err = err ?: xk_printf(p, t, nf->fe_dir, "feature-sg", "1");
+		if (f->gso4)
+			err = err ?: xk_printf(p, t, nf->fe_dir, "feature-gso-tcpv4", "1");
+		if (f->gso6)
+			err = err ?: xk_printf(p, t, nf->fe_dir, "feature-gso-tcpv6", "1");
+		if (f->csum)
+			err = err ?: xk_printf(p, t, nf->fe_dir, "feature-ipv6-csum-offload", "1");
+		else   /* we cannot complete partial checksums: ask for full ones */
+			err = err ?: xk_printf(p, t, nf->fe_dir, "feature-no-csum-offload", "1");
 		if (err) {
 			p->ops->xs_transaction_end(p, t, true);
 			return err;
@@ -294,6 +383,7 @@ static long gntalloc_limit(void)
 static void share_failed(struct netfront *nf, int err)
 {
 	unsigned int need = nf->nq * (2 + NET_TX_RING_SIZE + NET_RX_RING_SIZE);
+
 	long limit = gntalloc_limit();
 
 	if (err == ENOSPC && limit >= 0 && !strcmp(nf->plat->ops->name, "xen"))
@@ -310,6 +400,7 @@ static void share_failed(struct netfront *nf, int err)
 static void release_queues(struct netfront *nf, bool channels_dead)
 {
 	for (unsigned int i = 0; i < NF_MAX_QUEUES; i++) {
+		nf->q[i].index = i;
 		if (channels_dead)
 			nf->q[i].evtchn = -1;   /* never unbound: see evt_abandon */
 		nq_free(&nf->q[i]);
@@ -317,41 +408,79 @@ static void release_queues(struct netfront *nf, bool channels_dead)
 	nf->nq = 0;
 }
 
-/* talk_to_netback: share the rings and buffers, allocate the channel,
- * write the keys, and say Connected. */
+/* What the backend offers, against what we want: the features and the
+ * number of queues of this connection. */
+static int negotiate(struct netfront *nf)
+{
+	struct nq_features *f = &nf->feat;
+	unsigned long max = 1;
+
+	memset(f, 0, sizeof(*f));
+	f->sg = nf->want.sg && netfront_backend_offers(nf, "feature-sg");
+	f->csum = nf->want.csum;
+	/* GSO packets come in several slots: no GSO without scatter-gather */
+	f->gso4 = f->sg && nf->want.gso && netfront_backend_offers(nf, "feature-gso-tcpv4");
+	f->gso6 = f->sg && nf->want.gso && netfront_backend_offers(nf, "feature-gso-tcpv6");
+	f->split = netfront_backend_offers(nf, "feature-split-event-channels");
+	if (xk_read_uint(nf->plat, XBT_NULL, nf->be_dir, "multi-queue-max-queues", 4096, &max) < 0 ||
+	    max < 1)
+		max = 1;
+	nf->nq = nf->want.queues < max ? nf->want.queues : (unsigned int)max;
+	if (nf->nq < 1)
+		nf->nq = 1;
+	if (nf->nq > NF_MAX_QUEUES)
+		nf->nq = NF_MAX_QUEUES;
+	if (nf->mtu > NF_DEFAULT_MTU && !f->sg) {
+		nf_log(nf, LOG_ERR, "mtu %u needs scatter-gather, which the backend %s", nf->mtu,
+		       nf->want.sg ? "does not offer (now)" : "or the guest side lacks");
+		return -1;
+	}
+	return 0;
+}
+
+/* talk_to_netback: share the rings and buffers of each queue, allocate the
+ * channels, write the keys, and say Connected. */
 static int connect_backend(struct netfront *nf)
 {
-	struct netif_queue *q = &nf->q[0];
-	unsigned long v;
 	int err;
 
-	if (xk_read_uint(nf->plat, XBT_NULL, nf->be_dir, "feature-rx-copy", 1, &v) < 0 || v != 1) {
+	if (!netfront_backend_offers(nf, "feature-rx-copy")) {
 		nf_log(nf, LOG_ERR, "backend offers only RX flip mode, which needs page transfers "
 		       "a userspace frontend cannot make");
 		return -1;
 	}
-	nf->nq = 1;
-	q->st = nf->st[0];
-	err = nq_alloc(q, nf->plat, nf->be_domid, nf->mtu);
-	if (err < 0) {
-		share_failed(nf, -err);
-		release_queues(nf, false);
+	if (negotiate(nf) < 0)
 		return -1;
+	for (unsigned int i = 0; i < nf->nq; i++) {
+		struct netif_queue *q = &nf->q[i];
+
+		q->index = i;
+		q->st = nf->st[i];
+		err = nq_alloc(q, nf->plat, nf->be_domid, nf->mtu, &nf->feat, nf->zc[i]);
+		if (err < 0) {
+			share_failed(nf, -err);
+			release_queues(nf, false);
+			return -1;
+		}
+		err = nq_alloc_evtchn(q);
+		if (err < 0) {
+			nf_log(nf, LOG_ERR, "can't allocate an event channel: %s", strerror(-err));
+			release_queues(nf, false);
+			return -1;
+		}
+		/* the seed's diagnostic (xennet(4)), one line per channel */
+		nf_log(nf, LOG_INFO, "using event channel %d", q->evtchn);
+		if (q->evtchn_rx >= 0)
+			nf_log(nf, LOG_INFO, "using event channel %d", q->evtchn_rx);
 	}
-	err = nq_alloc_evtchn(q);
-	if (err < 0) {
-		nf_log(nf, LOG_ERR, "can't allocate an event channel: %s", strerror(-err));
-		release_queues(nf, false);
-		return -1;
-	}
-	nf_log(nf, LOG_INFO, "using event channel %d", q->evtchn);
 	err = write_keys(nf);
 	if (err < 0) {
 		nf_log(nf, LOG_ERR, "can't write ring references to %s: %s", nf->fe_dir, strerror(-err));
 		release_queues(nf, false);
 		return -1;
 	}
-	nq_rx_refill(q);   /* RX buffers posted before we say Connected */
+	for (unsigned int i = 0; i < nf->nq; i++)
+		nq_rx_refill(&nf->q[i]);   /* RX buffers posted before we say Connected */
 	nf_log(nf, LOG_INFO, "using RX copy mode");
 	err = xb_switch_state(nf->plat, nf->fe_dir, XenbusStateConnected);
 	if (err < 0) {
@@ -443,7 +572,7 @@ static void follow(struct netfront *nf, const char *why)
 		nf->plat->ops->xs_unwatch(nf->plat, nf->be_watched, "backend");
 	nf->be_watched[0] = '\0';
 	if (read_location(nf, nf->be_dir, &nf->be_domid, &nf->domid, false) < 0 ||
-	    watch_backend(nf) < 0) {
+	    watch_backend(nf) < 0 || (nf->hooks.moved && nf->hooks.moved(nf->hooks.ctx) < 0)) {
 		nf->phase = NF_FAILED;
 		return;
 	}

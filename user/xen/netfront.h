@@ -14,7 +14,7 @@
 #include "xen/netif_ring.h"
 #include "xen/xs_keys.h"
 
-#define NF_MAX_QUEUES 1
+#define NF_MAX_QUEUES 8   /* = XENNET_STATS_QUEUES, PLAT_EVT_GROUPS */
 
 enum nf_phase {
 	NF_IDLE,           /* probed, nothing shared yet */
@@ -32,6 +32,18 @@ struct nf_hooks {
 	void *ctx;
 	int (*traffic_on)(void *ctx);    /* queues connected: start the datapath */
 	void (*traffic_off)(void *ctx);  /* before the queues are released */
+	/* the guest moved: every grant is dead (zero-copy: the UMEM must be
+	 * shared again); called with traffic off, before connecting again */
+	int (*moved)(void *ctx);
+};
+
+/* What the frontend would like (cmd_up decides, from options and what the
+ * guest side can carry); what it gets depends on the backend's offers. */
+struct nf_want {
+	unsigned int queues;    /* at most this many (the backend may offer fewer) */
+	bool sg;                /* scatter-gather (the port can carry multi-buffer frames) */
+	bool csum;              /* checksum offload (we can complete partial checksums) */
+	bool gso;               /* receive TCP GSO packets (and cut them up) */
 };
 
 struct netfront {
@@ -52,12 +64,17 @@ struct netfront {
 	unsigned int reconnects;      /* connections after the first */
 	unsigned int restores;        /* times the guest was found moved */
 	struct nf_hooks hooks;
+	struct nf_want want;
+	const struct nq_zc *zc[NF_MAX_QUEUES];   /* zero-copy: each queue's frames (NULL: copy) */
+	unsigned int mtu_key;         /* the toolstack's mtu, before any clamping */
+	struct nq_features feat;      /* negotiated, for the queues shared now */
 	unsigned int nq;              /* queues shared now */
 	struct netif_queue q[NF_MAX_QUEUES];
 	struct xennet_queue_stats *st[NF_MAX_QUEUES];   /* counters, per queue */
 };
 
 #define NF_DEFAULT_MTU 1500
+#define NF_MAX_MTU (XEN_NETIF_MAX_TX_SIZE - 14)   /* with scatter-gather */
 #define NF_WAIT_CLOSED_MS 10000   /* how long a lost backend has to reach Closed */
 
 /* Diagnostics in the seed's style: "<ifname>: <message>". */
@@ -68,6 +85,14 @@ void nf_log(const struct netfront *nf, int prio, const char *fmt, ...)
  * our domid; validate each.  Prints the diagnostic and returns -1 on a
  * problem (nothing is left behind). */
 int netfront_probe(struct netfront *nf, struct plat *p, unsigned int vif, const char *ifname);
+/* Does the backend offer key (a "1")? */
+bool netfront_backend_offers(struct netfront *nf, const char *key);
+/* The MTU to use with or without scatter-gather (the toolstack's mtu key,
+ * clamped to 1500 without it). */
+unsigned int netfront_mtu(const struct netfront *nf, bool sg);
+/* The features in effect, as "rx-copy sg csum gso-tcpv4 ... queues=2". */
+void netfront_features(const struct netfront *nf, char *buf, size_t size);
+
 /* Watch our state and backend key (relative: they follow the guest when
  * it moves) and the backend's state.  0 or -1 (reported). */
 int netfront_watch(struct netfront *nf);

@@ -13,6 +13,7 @@
 #include <xenstore.h>          /* xs_transaction_t, XBT_NULL */
 
 #define PLAT_PAGE_SIZE 4096u
+#define PLAT_EVT_GROUPS 8u     /* event-channel groups (queues) */
 
 struct plat;
 
@@ -44,18 +45,22 @@ struct plat_ops {
 			   uint32_t *refs, bool writable);
 	int (*gnt_unshare)(struct plat *p, void *addr, uint32_t count);
 
-	/* Event channels. */
-	int (*evt_alloc_unbound)(struct plat *p, uint16_t remote_domid); /* port or -1 */
+	/* Event channels, in groups (one per datapath thread: each polls
+	 * its group's descriptor and sees only its group's ports).  A port
+	 * belongs to the group it was allocated in. */
+	int (*evt_alloc_unbound)(struct plat *p, unsigned int group,
+				 uint16_t remote_domid);            /* port or -1 */
 	int (*evt_notify)(struct plat *p, uint32_t port);
-	int (*evt_fd)(struct plat *p);            /* pollable */
-	int (*evt_pending)(struct plat *p);       /* port, or -1 with errno EAGAIN */
+	int (*evt_fd)(struct plat *p, unsigned int group);  /* pollable; -1 if unused */
+	/* a port of the group with an event, or -1 with errno EAGAIN */
+	int (*evt_pending)(struct plat *p, unsigned int group);
 	int (*evt_unmask)(struct plat *p, uint32_t port);
 	int (*evt_close)(struct plat *p, uint32_t port);
 	/* The guest was restored or migrated: every port bound so far is dead
 	 * and must never be unbound or closed (Linux's /dev/xen/evtchn has no
 	 * resume handling: unbinding such a port, or closing the handle that
 	 * holds it, hits BUG_ON(irq < 0) in evtchn_unbind_from_user).  Set the
-	 * current handle aside, untouched, and open a new one for new ports.
+	 * current handles aside, untouched; new ports get new handles.
 	 * 0 or -1 with errno. */
 	int (*evt_abandon)(struct plat *p);
 	/* Handles set aside by evt_abandon (0 if none): at exit they must be

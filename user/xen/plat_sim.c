@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,12 +25,13 @@
 #include "xen/plat_xs.h"
 #include "simproto.h"
 
-#define SIM_POOL_PAGES 2048u
-#define SIM_MAX_PORTS 16
+#define SIM_POOL_PAGES 8192u    /* 32 MiB: zero-copy UMEMs of two queues fit */
+#define SIM_MAX_PORTS 32
 #define SIM_MAX_REGIONS 64
 
 struct sim_port {
 	int port;                  /* -1: free slot */
+	unsigned int group;
 	int notify_fd, wait_fd;
 };
 
@@ -49,7 +51,7 @@ struct plat_sim {
 	uint8_t ref_used[XSIM_GNTTAB_ENTRIES];
 	struct sim_region regions[SIM_MAX_REGIONS];
 	struct sim_port ports[SIM_MAX_PORTS];
-	int epfd;
+	int epfd[PLAT_EVT_GROUPS];   /* one poll set per group */
 };
 
 static struct plat_sim *S(struct plat *p)
@@ -203,13 +205,17 @@ static struct sim_port *find_port(struct plat_sim *s, int port)
 	return NULL;
 }
 
-static int sim_evt_alloc_unbound(struct plat *p, uint16_t remote)
+static int sim_evt_alloc_unbound(struct plat *p, unsigned int group, uint16_t remote)
 {
 	struct plat_sim *s = S(p);
 	struct xsim_msg m = { .type = XSIM_EVT_ALLOC, .arg = remote };
 	int fds[FDPASS_MAX], nfds = 0, ret = -1;
 	struct sim_port *sp;
 
+	if (group >= PLAT_EVT_GROUPS) {
+		errno = EINVAL;
+		return -1;
+	}
 	pthread_mutex_lock(&s->lock);
 	if (sim_hello(s) < 0)
 		goto out;
@@ -228,12 +234,13 @@ static int sim_evt_alloc_unbound(struct plat *p, uint16_t remote)
 	}
 	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = m.port };
 
-	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, fds[1], &ev) < 0) {
+	if (epoll_ctl(s->epfd[group], EPOLL_CTL_ADD, fds[1], &ev) < 0) {
 		close(fds[0]);
 		close(fds[1]);
 		goto out;
 	}
 	sp->port = (int)m.port;
+	sp->group = group;
 	sp->notify_fd = fds[0];
 	sp->wait_fd = fds[1];
 	ret = sp->port;
@@ -255,19 +262,19 @@ static int sim_evt_notify(struct plat *p, uint32_t port)
 	return write(sp->notify_fd, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
 }
 
-static int sim_evt_fd(struct plat *p)
+static int sim_evt_fd(struct plat *p, unsigned int group)
 {
-	return S(p)->epfd;
+	return group < PLAT_EVT_GROUPS ? S(p)->epfd[group] : -1;
 }
 
-static int sim_evt_pending(struct plat *p)
+static int sim_evt_pending(struct plat *p, unsigned int group)
 {
 	struct plat_sim *s = S(p);
 	struct epoll_event ev;
 	struct sim_port *sp;
 	uint64_t v;
 
-	if (epoll_wait(s->epfd, &ev, 1, 0) != 1) {
+	if (group >= PLAT_EVT_GROUPS || epoll_wait(s->epfd[group], &ev, 1, 0) != 1) {
 		errno = EAGAIN;
 		return -1;
 	}
@@ -296,7 +303,7 @@ static int sim_evt_abandon(struct plat *p)
 
 		if (sp->port < 0)
 			continue;
-		epoll_ctl(s->epfd, EPOLL_CTL_DEL, sp->wait_fd, NULL);
+		epoll_ctl(s->epfd[sp->group], EPOLL_CTL_DEL, sp->wait_fd, NULL);
 		close(sp->notify_fd);
 		close(sp->wait_fd);
 		sp->port = -1;
@@ -325,7 +332,7 @@ static int sim_evt_close(struct plat *p, uint32_t port)
 		errno = EINVAL;
 		return -1;
 	}
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, sp->wait_fd, NULL);
+	epoll_ctl(s->epfd[sp->group], EPOLL_CTL_DEL, sp->wait_fd, NULL);
 	close(sp->notify_fd);
 	close(sp->wait_fd);
 	sp->port = -1;
@@ -357,8 +364,9 @@ static void sim_close(struct plat *p)
 		munmap(s->gt, XSIM_GNTTAB_ENTRIES * sizeof(*s->gt));
 	if (s->pool)
 		munmap(s->pool, (size_t)SIM_POOL_PAGES * PLAT_PAGE_SIZE);
-	if (s->epfd >= 0)
-		close(s->epfd);
+	for (unsigned int g = 0; g < PLAT_EVT_GROUPS; g++)
+		if (s->epfd[g] >= 0)
+			close(s->epfd[g]);
 	if (s->ctl >= 0)
 		close(s->ctl);
 	pthread_mutex_destroy(&s->lock);
@@ -381,14 +389,17 @@ static const struct plat_ops sim_ops = {
 	.close = sim_close,
 };
 
+/* A memfd of size bytes, sealed at that size: the simulator maps it and
+ * refuses one that could shrink under its mapping. */
 static void *map_memfd(const char *name, size_t size, int *fd)
 {
 	void *p;
 
-	*fd = memfd_create(name, MFD_CLOEXEC);
+	*fd = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (*fd < 0)
 		return NULL;
-	if (ftruncate(*fd, (off_t)size) < 0)
+	if (ftruncate(*fd, (off_t)size) < 0 ||
+	    fcntl(*fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0)
 		return NULL;
 	p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, *fd, 0);
 	return p == MAP_FAILED ? NULL : p;
@@ -437,13 +448,17 @@ struct plat *plat_sim_open(const char *path)
 	for (int i = 0; i < SIM_MAX_PORTS; i++)
 		s->ports[i].port = -1;
 	s->ctl = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	for (unsigned int g = 0; g < PLAT_EVT_GROUPS; g++)
+		s->epfd[g] = epoll_create1(EPOLL_CLOEXEC);
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		errno = ENAMETOOLONG;
 		goto fail;
 	}
 	strcpy(sa.sun_path, path);
-	if (s->ctl < 0 || s->epfd < 0 || connect(s->ctl, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	for (unsigned int g = 0; g < PLAT_EVT_GROUPS; g++)
+		if (s->epfd[g] < 0)
+			goto fail;
+	if (s->ctl < 0 || connect(s->ctl, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		goto fail;
 	what = "control";
 	if (sim_call(s, &(struct xsim_msg){ .type = XSIM_CONNECT }, NULL, 0, NULL, NULL) < 0)

@@ -12,11 +12,15 @@
 #include "xen/plat_xs.h"
 
 #define MAX_ABANDONED 64
+#define MAX_PORTS 64
 
 struct plat_xen {
 	struct plat_xs xs;         /* first */
 	xengntshr_handle *gs;
-	xenevtchn_handle *ev;
+	/* one /dev/xen/evtchn handle per group, opened on first use; group
+	 * 0's at open, so that a guest without the driver hears it at once */
+	xenevtchn_handle *ev[PLAT_EVT_GROUPS];
+	struct { int port; unsigned int group; } ports[MAX_PORTS];   /* port -1: free */
 	/* handles whose ports were bound before a suspend: never unbound,
 	 * never closed (see evt_abandon in plat.h) */
 	xenevtchn_handle *abandoned[MAX_ABANDONED];
@@ -37,40 +41,6 @@ static void *xen_gnt_share(struct plat *p, uint16_t domid, uint32_t count, uint3
 static int xen_gnt_unshare(struct plat *p, void *addr, uint32_t count)
 {
 	return xengntshr_unshare(X(p)->gs, addr, count);
-}
-
-static int xen_evt_alloc_unbound(struct plat *p, uint16_t remote)
-{
-	xenevtchn_port_or_error_t port = xenevtchn_bind_unbound_port(X(p)->ev, remote);
-
-	return port < 0 ? -1 : (int)port;
-}
-
-static int xen_evt_notify(struct plat *p, uint32_t port)
-{
-	return xenevtchn_notify(X(p)->ev, port);
-}
-
-static int xen_evt_fd(struct plat *p)
-{
-	return xenevtchn_fd(X(p)->ev);
-}
-
-static int xen_evt_pending(struct plat *p)
-{
-	xenevtchn_port_or_error_t port = xenevtchn_pending(X(p)->ev);
-
-	return port < 0 ? -1 : (int)port;
-}
-
-static int xen_evt_unmask(struct plat *p, uint32_t port)
-{
-	return xenevtchn_unmask(X(p)->ev, port);
-}
-
-static int xen_evt_close(struct plat *p, uint32_t port)
-{
-	return xenevtchn_unbind(X(p)->ev, port);
 }
 
 /* /dev/xen/evtchn, non-blocking: the datapath drains pending ports until
@@ -94,23 +64,112 @@ static xenevtchn_handle *open_evtchn(void)
 	return ev;
 }
 
+/* The handle of the group that holds port, or NULL (errno EINVAL). */
+static xenevtchn_handle *handle_of(struct plat_xen *x, uint32_t port, int *slot)
+{
+	for (int i = 0; i < MAX_PORTS; i++)
+		if (x->ports[i].port == (int)port) {
+			if (slot)
+				*slot = i;
+			return x->ev[x->ports[i].group];
+		}
+	errno = EINVAL;
+	return NULL;
+}
+
+static int xen_evt_alloc_unbound(struct plat *p, unsigned int group, uint16_t remote)
+{
+	struct plat_xen *x = X(p);
+	xenevtchn_port_or_error_t port;
+	int slot = -1;
+
+	if (group >= PLAT_EVT_GROUPS) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (int i = 0; i < MAX_PORTS && slot < 0; i++)
+		if (x->ports[i].port < 0)
+			slot = i;
+	if (slot < 0) {
+		errno = ENOSPC;
+		return -1;
+	}
+	if (!x->ev[group] && !(x->ev[group] = open_evtchn()))
+		return -1;
+	port = xenevtchn_bind_unbound_port(x->ev[group], remote);
+	if (port < 0)
+		return -1;
+	x->ports[slot].port = (int)port;
+	x->ports[slot].group = group;
+	return (int)port;
+}
+
+static int xen_evt_notify(struct plat *p, uint32_t port)
+{
+	xenevtchn_handle *h = handle_of(X(p), port, NULL);
+
+	return h ? xenevtchn_notify(h, port) : -1;
+}
+
+static int xen_evt_fd(struct plat *p, unsigned int group)
+{
+	struct plat_xen *x = X(p);
+
+	return group < PLAT_EVT_GROUPS && x->ev[group] ? xenevtchn_fd(x->ev[group]) : -1;
+}
+
+static int xen_evt_pending(struct plat *p, unsigned int group)
+{
+	struct plat_xen *x = X(p);
+	xenevtchn_port_or_error_t port;
+
+	if (group >= PLAT_EVT_GROUPS || !x->ev[group]) {
+		errno = EAGAIN;
+		return -1;
+	}
+	port = xenevtchn_pending(x->ev[group]);
+	return port < 0 ? -1 : (int)port;
+}
+
+static int xen_evt_unmask(struct plat *p, uint32_t port)
+{
+	xenevtchn_handle *h = handle_of(X(p), port, NULL);
+
+	return h ? xenevtchn_unmask(h, port) : -1;
+}
+
+static int xen_evt_close(struct plat *p, uint32_t port)
+{
+	struct plat_xen *x = X(p);
+	int slot;
+	xenevtchn_handle *h = handle_of(x, port, &slot);
+
+	if (!h)
+		return -1;
+	x->ports[slot].port = -1;
+	return xenevtchn_unbind(h, port);
+}
+
 static int xen_evt_abandon(struct plat *p)
 {
 	struct plat_xen *x = X(p);
-	xenevtchn_handle *ev;
 
-	if (x->n_abandoned >= MAX_ABANDONED) {
-		errno = EMFILE;
-		return -1;
+	for (unsigned int g = 0; g < PLAT_EVT_GROUPS; g++) {
+		if (!x->ev[g])
+			continue;
+		if (x->n_abandoned >= MAX_ABANDONED) {
+			errno = EMFILE;
+			return -1;
+		}
+		/* Kept open and unused: the kernel dropped its ports' bindings
+		 * on resume, and both IOCTL_EVTCHN_UNBIND and the handle's
+		 * release would hit BUG_ON(irq < 0) in evtchn_unbind_from_user.
+		 * The next port of this group gets a new handle. */
+		x->abandoned[x->n_abandoned++] = x->ev[g];
+		x->ev[g] = NULL;
 	}
-	ev = open_evtchn();
-	if (!ev)
-		return -1;
-	/* Kept open and unused: the kernel dropped its ports' bindings on
-	 * resume, and both IOCTL_EVTCHN_UNBIND and the handle's release
-	 * would hit BUG_ON(irq < 0) in evtchn_unbind_from_user. */
-	x->abandoned[x->n_abandoned++] = x->ev;
-	x->ev = ev;
+	for (int i = 0; i < MAX_PORTS; i++)
+		x->ports[i].port = -1;
 	return 0;
 }
 
@@ -128,8 +187,9 @@ static void xen_close(struct plat *p)
 {
 	struct plat_xen *x = X(p);
 
-	if (x->ev)
-		xenevtchn_close(x->ev);
+	for (unsigned int g = 0; g < PLAT_EVT_GROUPS; g++)
+		if (x->ev[g])
+			xenevtchn_close(x->ev[g]);
 	if (x->gs)
 		xengntshr_close(x->gs);
 	if (x->xs.xs)
@@ -160,6 +220,8 @@ static struct plat *open_xen(bool store_only)
 
 	if (!x)
 		return NULL;
+	for (int i = 0; i < MAX_PORTS; i++)
+		x->ports[i].port = -1;
 	x->xs.base.ops = &xen_ops;
 	x->xs.xs = xs_open(0);
 	if (x->xs.xs && store_only)
@@ -176,9 +238,9 @@ static struct plat *open_xen(bool store_only)
 	}
 	if (x->gs) {
 		what = "event channels (/dev/xen/evtchn)";
-		x->ev = open_evtchn();
+		x->ev[0] = open_evtchn();
 	}
-	if (!x->ev) {
+	if (!x->ev[0]) {
 		fprintf(stderr, "xennet-xdp: cannot open %s: %s (is this a Xen guest with "
 			"xen-gntalloc and xen-evtchn loaded?)\n", what, strerror(errno));
 		xen_close(&x->xs.base);
