@@ -15,12 +15,14 @@ addrs() {
 }
 # tcp DIRECTION MB: a transfer over TCP, sha256 compared; prints "OK" or why not
 tcp() {
-	local from=inw to=ing dst=$GUEST_IP sent got
-	[ "$1" = out ] && from=ing to=inw dst=$WIRE_IP
+	local from=inw to=$GUEST dst=$GUEST_IP sent got
+	[ "$1" = out ] && from=ing to=$WIRE dst=$WIRE_IP
 	head -c $(($2 * 1048576)) /dev/urandom >"$T/blob"
-	$to sh -c "ncat -l $dst 7000 >$T/rx" & local l=$!
+	# (bounded, and not in a function's subshell, so that kill reaches it: a
+	# backend that breaks the connection leaves the listener waiting)
+	ip netns exec "$to" timeout "${TCP_TIMEOUT:-120}" ncat -l "$dst" 7000 >"$T/rx" & local l=$!
 	sleep 0.3
-	$from ncat --send-only "$dst" 7000 <"$T/blob"
+	$from timeout "${TCP_TIMEOUT:-120}" ncat --send-only "$dst" 7000 <"$T/blob" || kill "$l" 2>/dev/null
 	wait $l
 	sent=$(sha256sum <"$T/blob" | cut -d' ' -f1)
 	got=$(sha256sum <"$T/rx" | cut -d' ' -f1)
@@ -119,7 +121,7 @@ for kind in bad-extra-type gso-size-0 gso-size-big long-chain missing-last bad-c
 	start_up --netns "$GUEST" --timeout 5
 	wait_log "$T/up.log" "connected to backend" || { fail "$kind: connect"; stop_sim; continue; }
 	addrs 9000
-	tcp in 5 >/dev/null
+	TCP_TIMEOUT=15 tcp in 5 >/dev/null   # (it may break the connection)
 	inw ping -q -c 20 -i 0.05 -W 1 -s 5000 $GUEST_IP >/dev/null 2>&1
 	case $kind in
 	missing-last | bad-chain-id)

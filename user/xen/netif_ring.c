@@ -349,6 +349,36 @@ static void gather(const struct nq_pkt *p, uint32_t off, uint8_t *dst, uint32_t 
 	}
 }
 
+/* One TX slot of packet p: slot s of n, id, naming gref at offset, with
+ * size bytes (the first slot says the whole packet's size); the packet's
+ * checksum flags and its GSO extra-info slot go with the first. */
+static void tx_slot(struct netif_queue *q, const struct nq_pkt *p, unsigned int s, unsigned int n,
+		    uint16_t id, uint32_t gref, uint16_t offset, uint16_t size)
+{
+	netif_tx_request_t *req = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
+	bool gso = p->gso_size != 0;
+
+	req->gref = gref;
+	req->offset = offset;
+	req->id = id;
+	req->size = s == 0 ? (uint16_t)p->len : size;
+	req->flags = (uint16_t)((s + 1 < n ? NETTXF_more_data : 0) |
+				(s == 0 ? p->flags & (NETTXF_csum_blank | NETTXF_data_validated) : 0) |
+				(s == 0 && gso ? NETTXF_extra_info : 0));
+	q->tx_busy[id] = s == 0 ? 2 : 1;   /* 2: a packet's first slot */
+	q->tx.req_prod_pvt++;
+	if (s == 0 && gso) {
+		netif_extra_info_t *ex = (netif_extra_info_t *)RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
+
+		memset(ex, 0, sizeof(*ex));
+		ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
+		ex->u.gso.size = p->gso_size;
+		ex->u.gso.type = p->gso_type;
+		q->tx.req_prod_pvt++;
+		q->tx_null_owed++;   /* netback answers it with NETIF_RSP_NULL */
+	}
+}
+
 /* Zero-copy: one slot per fragment, naming its frame. */
 static int tx_put_zc(struct netif_queue *q, const struct nq_pkt *p, bool gso)
 {
@@ -363,29 +393,11 @@ static int tx_put_zc(struct netif_queue *q, const struct nq_pkt *p, bool gso)
 	}
 	for (unsigned int s = 0; s < p->nfrags; s++) {
 		uint16_t id = q->tx_free[--q->tx_nfree];
-		netif_tx_request_t *req = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
 		uint64_t page = p->frag[s].addr & ~(uint64_t)(PAGE - 1);
 
 		q->tx_addr[id] = page;
-		req->gref = q->zc->refs[page / PAGE];
-		req->offset = (uint16_t)(p->frag[s].addr - page);
-		req->id = id;
-		req->size = (uint16_t)(s == 0 ? p->len : p->frag[s].len);
-		req->flags = (uint16_t)((s + 1 < p->nfrags ? NETTXF_more_data : 0) |
-					(s == 0 ? p->flags & (NETTXF_csum_blank | NETTXF_data_validated) : 0) |
-					(s == 0 && gso ? NETTXF_extra_info : 0));
-		q->tx_busy[id] = s == 0 ? 2 : 1;
-		q->tx.req_prod_pvt++;
-		if (s == 0 && gso) {
-			netif_extra_info_t *ex = (netif_extra_info_t *)RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
-
-			memset(ex, 0, sizeof(*ex));
-			ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
-			ex->u.gso.size = p->gso_size;
-			ex->u.gso.type = p->gso_type;
-			q->tx.req_prod_pvt++;
-			q->tx_null_owed++;
-		}
+		tx_slot(q, p, s, p->nfrags, id, q->zc->refs[page / PAGE], (uint16_t)(p->frag[s].addr - page),
+			(uint16_t)p->frag[s].len);
 	}
 	q->st->tx_packets++;
 	q->st->tx_bytes += p->len;
@@ -396,7 +408,6 @@ int nq_tx_put(struct netif_queue *q, const struct nq_pkt *p)
 {
 	uint32_t slots = (p->len + PAGE - 1) / PAGE, off = 0;
 	bool gso = p->gso_size != 0;
-	netif_tx_request_t *req;
 
 	if (q->zc)
 		slots = p->nfrags;
@@ -419,27 +430,7 @@ int nq_tx_put(struct netif_queue *q, const struct nq_pkt *p)
 
 		gather(p, off, q->tx_bufs + (size_t)id * PAGE, chunk);
 		q->st->tx_copied_bytes += chunk;
-		req = RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
-		req->gref = q->tx_refs[id];
-		req->offset = 0;
-		req->id = id;
-		/* the first slot says the whole packet's size; the others their own */
-		req->size = (uint16_t)(s == 0 ? p->len : chunk);
-		req->flags = (uint16_t)((s + 1 < slots ? NETTXF_more_data : 0) |
-					(s == 0 ? p->flags & (NETTXF_csum_blank | NETTXF_data_validated) : 0) |
-					(s == 0 && gso ? NETTXF_extra_info : 0));
-		q->tx_busy[id] = s == 0 ? 2 : 1;   /* 2: a packet's first slot */
-		q->tx.req_prod_pvt++;
-		if (s == 0 && gso) {
-			netif_extra_info_t *ex = (netif_extra_info_t *)RING_GET_REQUEST(&q->tx, q->tx.req_prod_pvt);
-
-			memset(ex, 0, sizeof(*ex));
-			ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
-			ex->u.gso.size = p->gso_size;
-			ex->u.gso.type = p->gso_type;
-			q->tx.req_prod_pvt++;
-			q->tx_null_owed++;   /* netback answers it with NETIF_RSP_NULL */
-		}
+		tx_slot(q, p, s, slots, id, q->tx_refs[id], 0, (uint16_t)chunk);
 		off += chunk;
 	}
 	q->st->tx_packets++;
