@@ -30,7 +30,8 @@
 # packet (from `xennet-xdp stats`); cpu = ns of CPU per packet of the
 # datapath threads (xennet-q*, /proc/PID/task/TID/schedstat) and of the
 # baseline's process (its getrusage); copied = bytes the datapath copied
-# per packet (rx_copied_bytes / tx_copied_bytes).  A row that cannot run
+# per packet (rx_copied_bytes / tx_copied_bytes); sim = ns of CPU per
+# packet of xennet-simback (the backend's share of the two cores).  A row that cannot run
 # gives "not available: why", never a number.
 #
 # Everything here is its own: an interface, a run directory
@@ -116,13 +117,13 @@ start_ours() {
 }
 gen() { "$SB" ctl --socket "$SOCK" gen "$1"; }
 
-# ours_snap DIR: "PACKETS KICKS NOTIFIES WAKEUPS DP_NS ALL_NS COPIED":
+# ours_snap DIR: "PACKETS KICKS NOTIFIES WAKEUPS DP_NS ALL_NS COPIED SIM_NS":
 # packets counted for DIR (rx: what xennet-xdp delivered; tx: what the
 # backend took), the datapath's syscalls (XSK kicks, event-channel
 # notifies, poll wakeups), the CPU time of its threads (xennet-q*) and of
-# the whole process, the bytes it copied for DIR
+# the whole process, the bytes it copied for DIR, the simulator's CPU time
 ours_snap() {
-	local st p dp=0 all=0 t comm run
+	local st p dp=0 all=0 sim=0 t comm run
 	st=$("$XN" stats "$IFN")
 	if [ "$1" = rx ]; then p=$(awk '$1 == "rx_packets" { print $2 }' <<<"$st")
 	else p=$("$SB" query --socket "$SOCK" | sed -n 's/^tx-packets=//p'); fi
@@ -132,13 +133,17 @@ ours_snap() {
 		all=$((all + run))
 		[[ $comm == xennet-q* ]] && dp=$((dp + run))
 	done
-	awk -v p="${p:-0}" -v dp="$dp" -v all="$all" -v c="$1_copied_bytes" '
+	for t in /proc/"$SIM"/task/*; do
+		read -r run _ <"$t/schedstat" 2>/dev/null && sim=$((sim + run))
+	done
+	awk -v p="${p:-0}" -v dp="$dp" -v all="$all" -v sim="$sim" -v c="$1_copied_bytes" '
 		{ v[$1] = $2 }
 		END { print p, v["rx_kicks"] + 0, v["notifies"] + 0, v["wakeups"] + 0, dp, all,
-			(c in v ? v[c] : "NA") }' <<<"$st"
+			(c in v ? v[c] : "NA"), sim }' <<<"$st"
 }
-# ours_measure DIR [CMD...]: "PPS SYS/PKT CPU_NS/PKT COPIED/PKT K/N/W" over
-# SECS, K/N/W the syscalls per packet by kind; with CMD (a counter printing
+# ours_measure DIR [CMD...]: "PPS SYS/PKT CPU_NS/PKT COPIED/PKT K/N/W/S" over
+# SECS, K/N/W the syscalls per packet by kind, S the simulator's CPU ns per
+# packet; with CMD (a counter printing
 # "pps N"), PPS is CMD's and it runs for SECS
 ours_measure() {
 	local dir=$1 a b t0 t0b t1 t1b ext=; shift
@@ -150,10 +155,10 @@ ours_measure() {
 	BEGIN { split(a, x); split(b, y)
 		n = y[1] - x[1]; t0 = (t0 + t0b) / 2; t1 = (t1 + t1b) / 2
 		if (n <= 0) { print (ext != "" ? ext : 0), "NA NA NA NA"; exit }
-		printf "%.0f %.5f %.0f %s %.5f/%.5f/%.5f\n", (ext != "" ? ext : n / (t1 - t0)),
+		printf "%.0f %.5f %.0f %s %.5f/%.5f/%.5f/%.0f\n", (ext != "" ? ext : n / (t1 - t0)),
 			(y[2] + y[3] + y[4] - x[2] - x[3] - x[4]) / n, (y[5] - x[5]) / n,
 			(x[7] == "NA" ? "NA" : sprintf("%.1f", (y[7] - x[7]) / n)),
-			(y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n }'
+			(y[2] - x[2]) / n, (y[3] - x[3]) / n, (y[4] - x[4]) / n, (y[8] - x[8]) / n }'
 }
 # idle_measure: "ALL_NS DATAPATH_NS SYSCALLS" the running instance spent in
 # IDLE seconds without traffic
@@ -213,8 +218,8 @@ tap_sock() {
 }
 
 # --- results: one line per row and run:
-#     KEY RUN OURS SYS CPU COPIED BASE BCPU K/N/W
-# record KEY "OURS SYS CPU COPIED [K/N/W]" "BASE BCPU"
+#     KEY RUN OURS SYS CPU COPIED BASE BCPU K/N/W/S
+# record KEY "OURS SYS CPU COPIED [K/N/W/S]" "BASE BCPU"
 record() {
 	[ -n "$2" ] && [ -n "$3" ] || return 0
 	local o
@@ -386,18 +391,20 @@ row() {
 	function med(col, arr,   i, m) { m = 0; for (i = 1; i <= n; i++) if (v[i, col] != "NA") arr[++m] = v[i, col]
 		return m ? median(arr, m) : "NA" }
 	$1 == key { n++; for (c = 3; c <= 8; c++) v[n, c] = $c
+		v[n, 9] = split($9, kn, "/") == 4 ? kn[4] : "NA"
 		if ($7 > 0) { r = $3 / $7; rr[++m] = r; lo = (m == 1 || r < lo) ? r : lo; hi = (m == 1 || r > hi) ? r : hi } }
 	END {
 		# a run whose baseline measured nothing has no ratio
 		if (!m) { printf "  %-40s %7.3f   0.000  (the baseline moved nothing in any run)\n", label, med(3, a3) / div; exit }
 		ratio = median(rr, m)
-		ours = med(3, a3); sys = med(4, a4); cpu = med(5, a5); cp = med(6, a6); base = med(7, a7); bcpu = med(8, a8)
+		ours = med(3, a3); sys = med(4, a4); cpu = med(5, a5); cp = med(6, a6); base = med(7, a7); bcpu = med(8, a8); sim = med(9, a9)
 		verdict = goal == "-" ? "" : (ratio >= goal ? " met" : " NOT met")
 		if (m < runs) label = label " (" m "/" runs " runs)"
-		printf "  %-40s %7.3f %7.3f  %5.2f %-11s %-12s %8s %6s %6s %7s\n", label, ours / div, base / div, ratio,
+		printf "  %-40s %7.3f %7.3f  %5.2f %-11s %-12s %8s %6s %6s %7s %6s\n", label, ours / div, base / div, ratio,
 			sprintf("[%.2f-%.2f]", lo, hi), (goal == "-" ? "-" : ">=" goal verdict),
 			(sys == "NA" ? "n/a" : sprintf("%.4f", sys)), (cpu == "NA" ? "n/a" : sprintf("%.0f", cpu)),
-			(bcpu == "NA" ? "n/a" : sprintf("%.0f", bcpu)), (cp == "NA" ? "n/a" : sprintf("%.0f", cp))
+			(bcpu == "NA" ? "n/a" : sprintf("%.0f", bcpu)), (cp == "NA" ? "n/a" : sprintf("%.0f", cp)),
+			(sim == "NA" ? "n/a" : sprintf("%.0f", sim))
 	}' "$RES"
 }
 # sysrow KEY LABEL: KEY's median sys/pkt against issue 10's <= 0.005, and
@@ -428,8 +435,8 @@ idle_line() {
 			(dp == 0 && sys == 0 ? "no CPU: met" : "NOT met") }'
 }
 echo
-printf '  %-40s %7s %7s  %5s %-11s %-12s %8s %6s %6s %7s\n' "" "ours" "base" "" "" "" "" "cpu ns" "/pkt" "copied"
-printf '  %-40s %7s %7s  %5s %-11s %-12s %8s %6s %6s %7s\n' "row" "Mpps" "Mpps" "ratio" "[range]" "goal" "sys/pkt" "ours" "base" "B/pkt"
+printf '  %-40s %7s %7s  %5s %-11s %-12s %8s %6s %6s %7s %6s\n' "" "ours" "base" "" "" "" "" "cpu ns" "/pkt" "copied" "sim ns"
+printf '  %-40s %7s %7s  %5s %-11s %-12s %8s %6s %6s %7s %6s\n' "row" "Mpps" "Mpps" "ratio" "[range]" "goal" "sys/pkt" "ours" "base" "B/pkt" "/pkt"
 echo "xennet-xdp vs raw AF_XDP on a plain veth (frames for another MAC)"
 for d in rx tx; do for s in 64 1500; do for mode in interrupt busy; do
 	row "raw.$d.$s.$mode" "$d $( [ $d = rx ] && echo 'backend->guest' || echo 'guest->backend' ) ${s}B $mode" -
@@ -454,4 +461,4 @@ done; done; done
 for d in rx tx; do sysrow "zc.$d" "$d 1500B zero-copy, interrupt poll"; done
 echo "an idle instance (issue 10: no CPU in interrupt mode)"
 idle_line
-[ -z "$KEEP" ] || { cat "$RES" "$NA" 2>/dev/null >"$KEEP"; echo "every run's figures: $KEEP (KEY RUN OURS SYS/PKT CPU COPIED BASE BASE_CPU KICKS/NOTIFIES/WAKEUPS)"; }
+[ -z "$KEEP" ] || { cat "$RES" "$NA" 2>/dev/null >"$KEEP"; echo "every run's figures: $KEEP (KEY RUN OURS SYS/PKT CPU COPIED BASE BASE_CPU KICKS/NOTIFIES/WAKEUPS/SIM_CPU)"; }
