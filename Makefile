@@ -52,8 +52,9 @@ CLI_OBJS     := $(CLI_SRCS:%.c=$(B)/%.o)
 SIMBACK_LIB  := $(filter-out $(B)/user/simback/main.o,$(SIMBACK_SRCS:%.c=$(B)/%.o))
 UNIT_SRCS    := $(wildcard tests/unit/test_*.c)
 UNIT_BINS    := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/%)
-TOOL_SRCS    := $(wildcard tests/tools/*.c)
+TOOL_SRCS    := $(filter-out %.bpf.c,$(wildcard tests/tools/*.c))
 TOOL_BINS    := $(TOOL_SRCS:tests/tools/%.c=$(B)/tests/tools/%)
+TOOL_BPF     := $(patsubst tests/tools/%.bpf.c,$(B)/tests/tools/%.bpf.o,$(wildcard tests/tools/*.bpf.c))
 
 BINS := $(B)/xennet-xdp $(B)/xennet-simback
 # what `make install` installs, generated from the programs' option tables
@@ -65,7 +66,7 @@ PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS) $(SYSTEMD_UNIT) $(EXAMPLE)
 
 .PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg test-fuzz fuzz fuzz-build \
 	soak demo bench install uninstall clean help asan
-all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS)
+all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(TOOL_BPF)
 programs: $(PROGRAMS)
 
 help:
@@ -79,7 +80,7 @@ help:
 	@echo "make test-xen   the real tier: Xen 4.17 + Linux xen-netback under QEMU TCG (root)"
 	@echo "make test-setup the README's build on a fresh Debian root (mmdebstrap, cached) (root)"
 	@echo "make soak       1000 backend restarts under traffic, then 10 min of TCP/UDP checks (root)"
-	@echo "make bench      packets per second through the simulated backend vs raw AF_XDP (root)"
+	@echo "make bench      xennet-xdp on the simulated backend vs raw AF_XDP, TAP and more: medians, ratios (root)"
 	@echo "make asan       rebuild with ASan/UBSan into build-asan/ and run the tests there"
 	@echo "make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for 10 million inputs (root)"
 	@echo "make test-fuzz  run each fuzz target for a few seconds on its corpus, and every regression input"
@@ -159,6 +160,13 @@ $(B)/tests/%: $(B)/tests/unit/%.o $(B)/libsimback.a $(B)/libxennet.a $(B)/libcom
 
 $(B)/tests/tools/%: $(B)/tests/tools/%.o $(B)/libxennet.a $(B)/libcommon.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# the TAP baseline writes the simulator's generator frames (simback/gen_frame.c)
+$(B)/tests/tools/tapbench: $(B)/tests/tools/tapbench.o $(B)/libsimback.a $(B)/libcommon.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+# the benchmark's deny-all filter (and its raw baseline's XDP_DROP)
+$(B)/tests/tools/%.bpf.o: tests/tools/%.bpf.c | deps-ok
+	@mkdir -p $(dir $@)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # deps-ok: a cheap check that the toolchain is there; `make deps` installs it.
 # Building for install (NO_APT=1: `make install`, the Debian package) only

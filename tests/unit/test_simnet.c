@@ -182,6 +182,7 @@ static struct fe *fe_new_at(const struct simnet_cfg *over, const char *netns, co
 		f->cfg.hostile = over->hostile;
 		f->cfg.hostile_every = over->hostile_every ? over->hostile_every : 1;
 		f->cfg.gen_size = over->gen_size;
+		f->cfg.gen_dst = over->gen_dst;
 	}
 	if (tap) {
 		f->cfg.tap = tap;
@@ -1327,14 +1328,17 @@ static void hostile_chains(void **state)
 	fe_free(f);
 }
 
-/* ---- the generator, per queue, jumbo with SG --------------------------- */
+/* ---- the generator, per queue, jumbo with SG, addressed ---------------- */
 
 static void generator(void **state)
 {
 	struct simnet_cfg over = { .mtu = 9000, .gen_size = 9014 };
-	struct fe *f = fe_connected(2, true, true, false, false, &over);
+	struct fe *f;
 
 	(void)state;
+	/* --gen-dst: every queue's frames for the guest's MAC, IP and port */
+	assert_int_equal(gen_dst_parse("00:16:3e:00:00:01,198.18.0.2,5001", &over.gen_dst), 0);
+	f = fe_connected(2, true, true, false, false, &over);
 	for (unsigned int i = 0; i < 2; i++)
 		post_rx(f, i, 30);
 	drive(f);
@@ -1345,6 +1349,9 @@ static void generator(void **state)
 			assert_int_equal(rp.nslots, 3);
 			assert_int_equal(rp.len, 9014);
 			assert_memory_equal(rp.data, f->n.gen_frame, 9014);
+			assert_memory_equal(rp.data, "\x00\x16\x3e\x00\x00\x01", 6);
+			assert_memory_equal(rp.data + 30, "\xc6\x12\x00\x02", 4);   /* 198.18.0.2 */
+			assert_int_equal(rp.data[36] << 8 | rp.data[37], 5001);
 			n++;
 		}
 		assert_int_equal(n, 10);           /* every posted buffer filled */

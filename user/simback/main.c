@@ -438,8 +438,9 @@ static int query(const char *path)
 /* ---- the command line: option tables (common/opts.h) ---------------------- */
 
 struct sim_args {
-	const char *socket, *mac, *mtu, *tap;
-	unsigned long domid, be_domid, vif, max_queues, hostile_every, fail_commits, fail_connects, gen_size, ctl_size;
+	const char *socket, *mac, *mtu, *tap, *gen_dst;
+	unsigned long domid, be_domid, vif, max_queues, hostile_every, fail_commits, fail_connects, gen_size,
+		ctl_size;
 	int stall, hostile, ctl_action;
 	bool no_rx_copy, verbose, stale_frontend;
 };
@@ -482,6 +483,9 @@ static const struct opt serve_opts[] = {
 	OPT("gen-size", 0, OPT_UINT, A(gen_size), "N", "no wire: fill every RX buffer of every queue with an "
 	    "N-byte UDP frame, 60 up to MTU+14, in several slots past 4096 bytes (the load generator)",
 	    .min = 60, .max = 65535),
+	OPT("gen-dst", 0, OPT_STRING, A(gen_dst), "MAC,IP,PORT", "the generator's frames, on every queue, to "
+	    "this MAC, IPv4 address and UDP port (by default to another host's MAC: the guest's stack drops "
+	    "them)"),
 	OPT("stale-frontend", 0, OPT_FLAG, A(stale_frontend), NULL, "start with the keys an unbound kernel "
 	    "netfront leaves"),
 	OPT("verbose", 0, OPT_FLAG, A(verbose), NULL, "log every XenStore access"),
@@ -610,6 +614,10 @@ static int run_serve(void *args)
 	cfg.stall = a->stall < 0 ? STALL_NONE : (enum sim_stall)(a->stall + 1);
 	cfg.hostile = a->hostile < 0 ? HOSTILE_NONE : (enum sim_hostile)(a->hostile + 1);
 	cfg.gen_size = a->gen_size == OPT_UNSET ? 0 : (unsigned int)a->gen_size;
+	if (a->gen_dst && gen_dst_parse(a->gen_dst, &cfg.gen_dst) < 0) {
+		fprintf(stderr, "xennet-simback: --gen-dst: '%s' is not MAC,IPV4,PORT\n", a->gen_dst);
+		return 2;
+	}
 	if (cfg.gen_size && cfg.tap) {
 		fprintf(stderr, "xennet-simback: --gen-size and --tap exclude each other\n");
 		return 2;

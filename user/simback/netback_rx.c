@@ -30,31 +30,14 @@ struct rx_plan {
 	enum sim_hostile hostile;
 };
 
-/* The load generator's frame: IPv4 UDP 198.18.0.1:9 -> 198.18.0.2:9 for
- * another host's MAC, so the guest's stack drops it early (the benchmark
- * measures the path to the stack, not the stack). */
+/* The load generator's frame (gen_frame.c), the same on every queue: by
+ * default for another host's MAC, so the guest's stack drops it early (the
+ * benchmark measures the path to the stack, not the stack); with
+ * --gen-dst, for a UDP port of the guest's (the benchmark's into-a-socket
+ * rows).  simnet_set_gen has checked the size against SIM_FRAME_MAX. */
 void simnet_build_gen_frame(struct simnet *n)
 {
-	uint8_t *f = n->gen_frame;
-	unsigned int len = n->cfg.gen_size, ip_len = len - 14, sum = 0;
-
-	memset(f, 0, len);
-	memcpy(f, "\x02\x00\x00\x00\x00\x99", 6);
-	memcpy(f + 6, "\x02\x00\x00\x00\x00\x01", 6);
-	f[12] = 0x08;
-	uint8_t ip[20] = { 0x45, 0, (uint8_t)(ip_len >> 8), (uint8_t)ip_len, 0, 0, 0x40, 0, 64, 17, 0, 0,
-			   198, 18, 0, 1, 198, 18, 0, 2 };
-	for (int i = 0; i < 20; i += 2)
-		sum += (unsigned int)(ip[i] << 8 | ip[i + 1]);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	ip[10] = (uint8_t)(~sum >> 8);
-	ip[11] = (uint8_t)~sum;
-	memcpy(f + 14, ip, 20);
-	f[34 + 1] = 9;
-	f[34 + 3] = 9;
-	f[34 + 4] = (uint8_t)((ip_len - 20) >> 8);
-	f[34 + 5] = (uint8_t)(ip_len - 20);
+	gen_frame_build(n->gen_frame, SIM_FRAME_MAX, n->cfg.gen_size, &n->cfg.gen_dst);
 }
 
 static uint16_t le16(uint16_t v)

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "gen_frame.h"
 #include "gnttab_back.h"
 #include "xen_netif.h"
 #include "xs_store.h"
@@ -64,6 +65,7 @@ struct simnet_cfg {
 				   * carrying one virtio_net_hdr + frame per message */
 	unsigned int gen_size;    /* >0: instead of a wire, fill every RX buffer with a
 				   * UDP frame of this size, as fast as the guest posts them */
+	struct gen_dst gen_dst;   /* the generator's destination (unset: another host) */
 	bool stale_frontend;      /* start with what an unbound kernel netfront leaves */
 	unsigned int fail_connects;  /* fail the first N connects as netback does a failed bind */
 };
