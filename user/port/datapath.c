@@ -345,15 +345,16 @@ static int deliver(void *ctx, const struct nq_pkt *pkt)
 static void flush_xsk_tx(struct datapath *dp, bool blocked)
 {
 	struct port_queue *pq = dp->pq;
-	/* every frame is either free, reserved here, or with the kernel */
-	uint32_t in_flight = pq->tx_frames_cap - pq->n_tx_frames - dp->tx_pending;
 
 	if (dp->tx_pending) {
 		xsk_ring_prod__submit(&pq->xsk.tx, dp->tx_pending);
+		pq->xsk_tx_out += dp->tx_pending;
 		dp->tx_pending = 0;
-		in_flight = pq->tx_frames_cap - pq->n_tx_frames;
 	}
-	if (!in_flight)
+	/* what the kernel has not completed yet (not "every frame outside
+	 * the pool": in zero-copy, frames posted on the Xen RX ring come
+	 * from the pool too, and counting them kicked once a packet) */
+	if (!pq->xsk_tx_out)
 		return;
 	if (blocked || xsk_ring_prod__needs_wakeup(&pq->xsk.tx)) {
 		xdp_port_kick_tx(pq);

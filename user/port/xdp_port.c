@@ -202,6 +202,7 @@ static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, uns
 	 * are in flight) */
 	setsockopt(pq->xsk.fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
 	pq->tx_frames_cap = pq->nframes - half;
+	pq->xsk_tx_out = 0;
 	pq->tx_frames = calloc(pq->tx_frames_cap, sizeof(*pq->tx_frames));
 	if (!pq->tx_frames)
 		return -ENOMEM;
@@ -395,6 +396,7 @@ unsigned int xdp_port_reap(struct port_queue *pq)
 			pq->tx_frames[pq->n_tx_frames++] = *xsk_ring_cons__comp_addr(&pq->xsk.comp, idx + i) & mask;
 	if (n)
 		xsk_ring_cons__release(&pq->xsk.comp, n);
+	pq->xsk_tx_out -= n < pq->xsk_tx_out ? n : pq->xsk_tx_out;
 	return n;
 }
 

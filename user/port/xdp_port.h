@@ -44,6 +44,7 @@ struct port_queue {
 	uint32_t *refs;         /* zero-copy: each frame's grant reference */
 	uint64_t *tx_frames;
 	uint32_t n_tx_frames, tx_frames_cap;
+	uint32_t xsk_tx_out;    /* submitted on the XSK TX ring, not completed yet */
 	uint32_t frame_size;
 };
 
