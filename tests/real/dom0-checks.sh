@@ -309,8 +309,9 @@ traffic() {
 }
 
 # ---- the frontends -------------------------------------------------------------
-# takeover NAME: xennet-xdp takes vif-0 over from the kernel's driver and
-# connects (its status says Connected, both ends' states are 4).
+# takeover NAME [DOMU-COMMAND]: xennet-xdp takes vif-0 over from the
+# kernel's driver and connects (its status says Connected, both ends'
+# states are 4); DOMU-COMMAND (default xennet_connect --takeover) starts it.
 # Then NAME-no-leftovers: every key in the frontend's directory was written
 # by xennet-xdp during the takeover (see no_leftovers).
 takeover() {
@@ -318,7 +319,7 @@ takeover() {
 	step "takeover ($1)"
 	WHY=
 	xsw_mark
-	if in_domu 120 "xennet_connect --takeover $XNOPTS" && both_connected 30; then
+	if in_domu 120 "${2:-xennet_connect --takeover} $XNOPTS" && both_connected 30; then
 		pass "$1"
 		check "$1-no-leftovers" no_leftovers
 		return 0
@@ -892,7 +893,9 @@ fi
 SIDE=kernel
 disruptive
 if [ "$MODE" = both ]; then
-	if takeover takeover-again; then
+	# the second time as the systemd unit does it: up --config, the
+	# takeover asked for in /etc/xennet-xdp/eth0.conf
+	if takeover takeover-again xennet_connect_config; then
 		disruptive
 		give_back handback-at-end
 		# xennet-xdp went through a restore: as it exited it gave the event

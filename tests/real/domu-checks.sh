@@ -144,6 +144,15 @@ xennet_connect() {
 	addr_up
 }
 
+# xennet_connect_config [ARGS]: the same, as the systemd unit starts it: the
+# takeover asked for by /etc/xennet-xdp/eth0.conf (up --config), not by the
+# command line
+xennet_connect_config() {
+	mkdir -p /etc/xennet-xdp
+	printf '# as a guest owner writes it\nvif = 0\ntakeover = yes\npoll = interrupt\n' >/etc/xennet-xdp/eth0.conf
+	xennet_connect --config /etc/xennet-xdp/eth0.conf "$@"
+}
+
 # up_exit: wait (10 s at most) for the `up` started by xennet_start to end;
 # succeed only if it exited 0.
 up_exit() {
