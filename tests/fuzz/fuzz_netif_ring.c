@@ -30,26 +30,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "xen/netif_ring.h"
+#include "fuzz_input.h"
 
 #define PG 4096u
-
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned int take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
-
-static unsigned int take16(struct in *in)
-{
-	return take(in) | take(in) << 8;
-}
 
 static void fail(const char *what)
 {

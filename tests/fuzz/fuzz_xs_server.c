@@ -26,15 +26,11 @@
 #include <xen/io/xs_wire.h>
 #include "simback/xs_server.h"
 #include "simback/xs_store.h"
+#include "fuzz_input.h"
 
 #define NCLI 3
 #define NTX 4
 #define FD0 1000
-
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
 
 /* One client, and the server's end of its connection, in memory: what the
  * client sent and the server has not read, what the server wrote. */
@@ -62,14 +58,6 @@ static const char *const paths[] = {
 	"/", "/local", "/local/domain", "data", "data/a", "data/a/b", "@releaseDomain",
 	"@introduceDomain", "", "/local/domain/1", "..", "/bad//path", "/trailing/",
 };
-
-static unsigned int take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
 
 static void fail(const char *what)
 {

@@ -12,19 +12,7 @@
 #include <string.h>
 #include "simback/xs_store.h"
 #include "ref_xs_store.h"
-
-struct in {
-	const uint8_t *p;
-	size_t n;
-};
-
-static unsigned int take(struct in *in)
-{
-	if (!in->n)
-		return 0;
-	in->n--;
-	return *in->p++;
-}
+#include "fuzz_input.h"
 
 /* "/", or up to four components of a, b, c, d */
 static void mkpath(struct in *in, char *buf)
