@@ -82,7 +82,7 @@ help:
 	@echo "make soak       1000 backend restarts under traffic, then 10 min of TCP/UDP checks (root)"
 	@echo "make bench      xennet-xdp on the simulated backend vs raw AF_XDP, TAP and more: medians, ratios (root)"
 	@echo "make asan       rebuild with ASan/UBSan into build-asan/ and run the tests there"
-	@echo "make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for 10 million inputs (root)"
+	@echo "make fuzz       build the libFuzzer targets (tests/fuzz/) and run each for 10 million inputs or XENNET_FUZZ_CAP s (root)"
 	@echo "make test-fuzz  run each fuzz target for a few seconds on its corpus, and every regression input"
 	@echo "make test-pkg   build the .deb (dpkg-buildpackage), check its contents, install it in a"
 	@echo "                scratch root, run lintian; and make install/uninstall into a DESTDIR"
