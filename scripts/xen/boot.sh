@@ -15,7 +15,7 @@ MB=${XEN_TCP_MB:-4} ROUNDS=${XEN_ROUNDS:-2}
 XEN_ARGS="console=com1 com1=115200,8n1 dom0_mem=1024M,max:1024M dom0_max_vcpus=2 loglvl=warning guest_loglvl=warning"
 DOM0_ARGS="console=hvc0 earlyprintk=xen loglevel=4 xentest.mode=$MODE xentest.mb=$MB xentest.rounds=$ROUNDS"
 # xennet-xdp's extra up options, commas for spaces on the command line
-[ -n "${XEN_XENNET_OPTS:-}" ] && DOM0_ARGS="$DOM0_ARGS xentest.xnopts=$(echo "$XEN_XENNET_OPTS" | tr ' ' ,)"
+[ -n "${XEN_XENNET_OPTS:-}" ] && DOM0_ARGS="$DOM0_ARGS xentest.xnopts=$(echo "$XEN_XENNET_OPTS" | tr ' ' :)"
 # The CPU: QEMU's "max" without XSAVE.  With XSAVE (and so AVX) offered,
 # user processes in dom0 and the domU crash now and then (SIGSEGV, "malloc():
 # invalid size") once two domains share the CPUs, and sometimes every later

@@ -6,7 +6,7 @@
 # to hvc0 -> Xen's serial console -> QEMU's stdout, which the host parses.
 # MODE, MB and ROUNDS come from the kernel command line:
 # xentest.mode=netfront|both xentest.mb=N xentest.rounds=N, and
-# xentest.xnopts=OPT,OPT... (xennet-xdp's extra up options).
+# xentest.xnopts=OPT:OPT... (colons: a comma would split QEMU's -initrd list) (xennet-xdp's extra up options).
 export PATH=/bin:/sbin:/usr/bin:/usr/sbin:/usr/lib/xen-4.17/bin
 export HOME=/root
 
@@ -24,7 +24,7 @@ arg() { sed -n "s/.*$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 MODE=$(arg xentest.mode)
 MB=$(arg xentest.mb)
 ROUNDS=$(arg xentest.rounds)
-XNOPTS=$(arg xentest.xnopts | tr , ' ')
+XNOPTS=$(arg xentest.xnopts | tr : ' ')
 
 # Kernel modules, in dependency order (see mkinitrd.sh).
 while read -r m opts; do
