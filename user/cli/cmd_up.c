@@ -304,7 +304,13 @@ static int open_port(struct up *u)
 		.ifname = u->ifname, .peer = u->peer, .netns = u->netns,
 		.nqueues = queues_wanted(u), .nframes = u->umem_frames,
 		.frame_size = XSK_UMEM__DEFAULT_FRAME_SIZE, .ring_size = 2048,
-		.busy_poll = u->busy, .want_sg = true, .want_txmd = !u->no_offload,
+		.busy_poll = u->busy, .want_sg = true,
+		/* not with zero-copy: the kernel (6.8+) wants TX metadata room
+		 * before the data in its frame, and netback writes a packet at
+		 * offset 0 of the granted page (every frame was an invalid
+		 * descriptor in the real tier); checksums are then completed here.
+		 * Asking netback for xdp-headroom would keep the offload. */
+		.want_txmd = !u->no_offload && u->zerocopy != 1,
 	};
 	bool be_sg = netfront_backend_offers(&u->nf, "feature-sg");
 
