@@ -33,7 +33,8 @@ check "systemd: ExecStart= is $PWD/$B/xennet-xdp up --config /etc/xennet-xdp/%i.
 	[ "$exec_start" = "$PWD/$B/xennet-xdp up --config /etc/xennet-xdp/%i.conf --ifname %i" ]
 # the same words with an instance's name: up takes them (it fails on the
 # config file it can't read, not on its command line)
-"$B/xennet-xdp" up --config "$T/none.conf" --ifname xennet0 >"$T/out" 2>&1; rc=$?
+# (a name and a run directory of its own: never a live instance's)
+"$B/xennet-xdp" --run-dir "$T/run" up --config "$T/none.conf" --ifname "xnsd$$" >"$T/out" 2>&1; rc=$?
 check "systemd: up takes ExecStart='s options (exit 2 on the missing file, not on an option)" \
 	eval '[ $rc = 2 ] && grep -q "can.t use the config file $T/none.conf" "$T/out"' || cat "$T/out"
 
