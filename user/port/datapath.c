@@ -148,7 +148,6 @@ static int deliver_gso(struct datapath *dp, const struct nq_pkt *pkt)
 	unsigned int nseg;
 
 	gather(pkt, dp->scratch);
-	st->rx_copied_bytes += pkt->len;
 	if (pkt_find_l4(dp->scratch, pkt->len, &l4) < 0 || l4.proto != 6 ||
 	    l4.v6 != (pkt->gso_type == XEN_NETIF_GSO_TYPE_TCPV6) ||
 	    (uint32_t)l4.l4_off + l4.l4_hlen + pkt->gso_size > dp->port->mtu + 18u)
@@ -161,10 +160,13 @@ static int deliver_gso(struct datapath *dp, const struct nq_pkt *pkt)
 
 		need += (len + r - 1) / r;
 	}
-	if (need > (dp->pq->tx_frames_cap ? dp->pq->tx_frames_cap : 1))
+	/* more frames than there can ever be free: dropped (zero-copy: more
+	 * than the reserve the Xen RX ring leaves, see PORT_ZC_GSO_RESERVE) */
+	if (need > (dp->q->zc ? dp->pq->zc_reserve : dp->pq->tx_frames_cap ? dp->pq->tx_frames_cap : 1))
 		return dropped(dp, &st->rx_dropped);
 	if ((need > nseg && !dp->port->sg) || !reserve(dp, need, &idx))
 		return need > nseg && !dp->port->sg ? dropped(dp, &st->rx_dropped) : -1;
+	st->rx_copied_bytes += pkt->len;
 	for (unsigned int s = 0; s < nseg; s++) {
 		uint32_t payload = l4.l4_len - l4.l4_hlen, start = s * pkt->gso_size;
 		uint32_t seg = payload - start < pkt->gso_size ? payload - start : pkt->gso_size;

@@ -203,6 +203,9 @@ static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, uns
 	setsockopt(pq->xsk.fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &budget, sizeof(budget));
 	pq->tx_frames_cap = pq->nframes - half;
 	pq->xsk_tx_out = 0;
+	pq->zc_reserve = 0;
+	if (cfg->umem_alloc)
+		pq->zc_reserve = pq->tx_frames_cap / 4 < PORT_ZC_GSO_RESERVE ? pq->tx_frames_cap / 4 : PORT_ZC_GSO_RESERVE;
 	pq->tx_frames = calloc(pq->tx_frames_cap, sizeof(*pq->tx_frames));
 	if (!pq->tx_frames)
 		return -ENOMEM;
@@ -404,9 +407,12 @@ bool xdp_port_zc_rx_frame(void *ctx, uint64_t *addr)
 {
 	struct port_queue *pq = ctx;
 
-	if (!pq->n_tx_frames)
+	/* the reserve stays in the pool: with every free frame posted to
+	 * the backend, a GSO packet waiting for frames to be cut into would
+	 * wait for ever (found in the real tier: TCP from dom0 stalled) */
+	if (pq->n_tx_frames <= pq->zc_reserve)
 		xdp_port_reap(pq);
-	if (!pq->n_tx_frames)
+	if (pq->n_tx_frames <= pq->zc_reserve)
 		return false;
 	*addr = pq->tx_frames[--pq->n_tx_frames];
 	return true;

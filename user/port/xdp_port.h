@@ -46,7 +46,15 @@ struct port_queue {
 	uint32_t n_tx_frames, tx_frames_cap;
 	uint32_t xsk_tx_out;    /* submitted on the XSK TX ring, not completed yet */
 	uint32_t frame_size;
+	/* zero-copy: free frames the Xen RX ring may not take, so that a GSO
+	 * packet from the backend can always be cut into copies (the frames
+	 * it came in are held until then); 0 in copy mode */
+	uint32_t zc_reserve;
 };
+
+/* zero-copy: the most frames held back for GSO segments (a 64 KiB packet
+ * at an MSS of 536 takes 123) */
+#define PORT_ZC_GSO_RESERVE 128
 
 struct xdp_port {
 	unsigned int nqueues;
