@@ -7,9 +7,15 @@
 #   $IMG_DIR/dom0.gz      the dom0 initramfs (holds vmlinuz and domu.gz too)
 #
 # Environment:
-#   XENNET_BIN   optional: the xennet-xdp binary to put in the domU, at
-#                /usr/sbin/xennet-xdp, with every library `ldd` names for it
-#                at the same path as on this host, and libxdp's BPF objects.
+#   XENNET_DEB   optional: the xennet-xdp .deb for the domU to install with
+#                dpkg (at /root/xennet-xdp.deb), with dpkg itself, the
+#                libraries `ldd` names for its program (at the same paths as
+#                on this host), a dpkg database that lists the packages of
+#                those libraries as installed (their versions on this host),
+#                and libxdp's BPF objects.
+#   XENNET_BIN   optional, instead: a xennet-xdp binary copied to
+#                /usr/sbin/xennet-xdp (a development build: ASan, say), with
+#                its libraries and the example filters built beside it.
 set -eu
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -152,25 +158,79 @@ cp "$FRAMECHECK" "$T/usr/bin/framecheck"
 cp "$XEN_SCRIPTS/domu-init.sh" "$T/init"
 cp "$XEN_TESTS/domu-checks.sh" "$T/tests/domu-checks.sh"
 chmod 755 "$T/init"
-if [ -n "${XENNET_BIN:-}" ]; then
+# add_xennet_support TREE PROGRAM: what xennet-xdp needs at run time besides
+# itself: PROGRAM's libraries, libxdp's BPF objects (its dispatcher and XSK
+# programs, loaded at run time), and the tools users inspect it with.
+add_xennet_support() {
+	local t=$1 d b
+	add_libs "$t" "$2" host
+	for d in /usr/lib/x86_64-linux-gnu/bpf /usr/lib/bpf; do
+		[ -d "$d" ] && mkdir -p "$t$d" && cp "$d"/xdp-dispatcher.o "$d"/xsk_def_xdp_prog*.o "$d"/xdpfilt_alw_all.o "$t$d/" 2>/dev/null
+	done
+	ldd "$2" | sed -n 's/^\t*/  domU: /; s/ (0x[0-9a-f]*)$//p' >&2
+	for b in /usr/sbin/xdp-loader /usr/sbin/bpftool; do
+		[ -x "$b" ] && add_bin "$t" "$b" "$b" host
+	done
+}
+
+# add_dpkg TREE DEB: dpkg (and what it checks for on PATH) and a database
+# in which DEB's dependencies are installed: for each package DEB depends
+# on, its stanza as this host's dpkg has it, less its own relations (the
+# image carries the files of those packages that DEB's program needs).
+add_dpkg() {
+	local t=$1 deb=$2 b p l f
+	# (busybox's dpkg and dpkg-deb applets go: they are not dpkg; its tar
+	# too: dpkg-deb runs GNU tar's options)
+	rm -f "$t/bin/dpkg" "$t/bin/dpkg-deb" "$t/bin/tar"
+	add_bin "$t" "$(command -v tar)" /bin/tar host
+	for b in dpkg dpkg-deb dpkg-query dpkg-split dpkg-trigger; do
+		add_bin "$t" "/usr/bin/$b" "/usr/bin/$b" host
+	done
+	add_bin "$t" /sbin/ldconfig /sbin/ldconfig host
+	mkdir -p "$t/var/lib/dpkg/info" "$t/var/lib/dpkg/updates" "$t/var/lib/dpkg/triggers" "$t/etc/dpkg"
+	: >"$t/var/lib/dpkg/available"
+	: >"$t/var/lib/dpkg/status"
+	: >"$STAGE/deps.status"
+	for p in $(dpkg-deb -f "$deb" Depends Pre-Depends | sed 's/^[A-Za-z-]*: //; s/([^)]*)//g; s/|[^,]*//g' |
+		tr ',' '\n' | awk '{ print $1 }' | sort -u); do
+		{ dpkg-query -s "$p:amd64" || dpkg-query -s "$p"; } >>"$STAGE/deps.status" 2>/dev/null ||
+			die "$deb depends on $p, which this host does not have"
+		echo >>"$STAGE/deps.status"
+		# its file list: those of its files the image carries
+		for l in "/var/lib/dpkg/info/$p:amd64.list" "/var/lib/dpkg/info/$p.list"; do
+			[ -e "$l" ] || continue
+			while read -r f; do
+				[ -e "$t$f" ] || [ -L "$t$f" ] && echo "$f"
+			done <"$l" >"$t$l"
+			break
+		done
+	done
+	awk '/^(Depends|Pre-Depends|Recommends|Suggests|Breaks|Conflicts|Replaces|Provides|Conffiles|Enhances):/ { skip = 1; next }
+		/^[^ ]/ || /^$/ { skip = 0 } !skip' "$STAGE/deps.status" >"$t/var/lib/dpkg/status"
+}
+
+if [ -n "${XENNET_DEB:-}" ]; then
+	[ -f "$XENNET_DEB" ] || die "XENNET_DEB=$XENNET_DEB is not a file"
+	say "domU gets $XENNET_DEB to install with dpkg"
+	rm -rf "$STAGE/deb" && mkdir -p "$STAGE/deb"
+	dpkg-deb -x "$XENNET_DEB" "$STAGE/deb"
+	[ -x "$STAGE/deb/usr/sbin/xennet-xdp" ] || die "$XENNET_DEB has no usr/sbin/xennet-xdp"
+	mkdir -p "$T/root"
+	cp "$XENNET_DEB" "$T/root/xennet-xdp.deb"
+	add_dpkg "$T" "$XENNET_DEB"
+	add_xennet_support "$T" "$STAGE/deb/usr/sbin/xennet-xdp"
+elif [ -n "${XENNET_BIN:-}" ]; then
 	[ -x "$XENNET_BIN" ] || die "XENNET_BIN=$XENNET_BIN is not an executable"
 	say "domU gets $XENNET_BIN as /usr/sbin/xennet-xdp"
 	add_bin "$T" "$XENNET_BIN" /usr/sbin/xennet-xdp host
-	# libxdp loads its dispatcher and XSK programs from here at run time.
-	for d in /usr/lib/x86_64-linux-gnu/bpf /usr/lib/bpf; do
-		[ -d "$d" ] && mkdir -p "$T$d" && cp "$d"/xdp-dispatcher.o "$d"/xsk_def_xdp_prog*.o "$d"/xdpfilt_alw_all.o "$T$d/" 2>/dev/null
-	done
-	ldd "$XENNET_BIN" | sed -n 's/^\t*/  domU: /; s/ (0x[0-9a-f]*)$//p' >&2
-	# the example filters built beside it, and the tools users inspect
-	# them with: the filter-chain check runs them under libxdp's dispatcher
+	add_xennet_support "$T" "$XENNET_BIN"
+	# the example filters built beside it (the filter-chain check runs
+	# them under libxdp's dispatcher)
 	fdir=$(dirname "$XENNET_BIN")/filters
 	if [ -d "$fdir" ]; then
 		mkdir -p "$T/usr/lib/xennet-xdp/filters"
 		cp "$fdir"/*.bpf.o "$T/usr/lib/xennet-xdp/filters/"
 	fi
-	for b in /usr/sbin/xdp-loader /usr/sbin/bpftool; do
-		[ -x "$b" ] && add_bin "$T" "$b" "$b" host
-	done
 fi
 cpio_gz "$T" "$IMG_DIR/domu.gz"
 

@@ -6,8 +6,8 @@
 # kernel's xen-netfront bound to vif-0, eth0 up), and check the domU's
 # frontend against that backend, in one boot:
 #   netfront  the kernel's xen-netfront only (the baseline)
-#   both      the kernel's xen-netfront, then xennet-xdp (the binary named by
-#             XENNET_BIN, default $REPO/build/xennet-xdp) taking the vif over
+#   both      the kernel's xen-netfront, then xennet-xdp (its .deb installed
+#             in the domU with dpkg) taking the vif over
 #             from it and giving it back; measurement rounds alternate
 #             kernel, xennet, kernel, xennet, ... and the same checks run for
 #             both, side by side
@@ -25,13 +25,15 @@
 #
 # Environment:
 #   XEN_CACHE         downloads and images (default $REPO/.cache/xen)
-#   XENNET_BIN        the xennet-xdp binary for the both mode
+#   XENNET_DEB        the xennet-xdp .deb for the both mode (default: built
+#                     from this tree by scripts/mkdeb.sh into $XEN_CACHE/deb)
+#   XENNET_BIN        instead, a binary to copy into the domU (no package)
 #   XEN_TCP_MB        MiB per TCP transfer (default 4: the tier must fit in
 #                     tests/run.sh's timeout; 8 or more for steadier rates)
 #   XEN_ROUNDS        measurement rounds per side (default 2)
 #   XEN_XENNET_OPTS   extra options for every `xennet-xdp up` (say --zerocopy)
-#   XEN_TIMEOUT       overall limit in seconds (default 1140: under the
-#                     timeout 1200 of tests/run.sh, so that a slow run still
+#   XEN_TIMEOUT       overall limit in seconds (default 1440: under the
+#                     timeout 1500 of tests/run.sh, so that a slow run still
 #                     prints its checks and says it timed out)
 #   XEN_VERBOSE=1     print the whole serial console log
 # The full serial log of the boot (with the xenstore dumps, "XS" lines, and
@@ -47,7 +49,7 @@ netfront | both) ;;
 xennet) MODE=both ;;
 *) echo "usage: $0 [netfront|both]" >&2; exit 2 ;;
 esac
-XEN_TIMEOUT=${XEN_TIMEOUT:-1140}
+XEN_TIMEOUT=${XEN_TIMEOUT:-1440}
 [ "$(id -u)" = 0 ] || die "run as root (apt-get for QEMU; nothing else needs it)"
 
 # One run at a time per cache (the stage and image directories are shared).
@@ -55,23 +57,38 @@ mkdir -p "$XEN_CACHE" "$LOG_DIR"
 exec 9>"$XEN_CACHE/lock"
 flock -w 60 9 || die "another run holds $XEN_CACHE/lock"
 
-# The xennet binary: only when that mode runs.
-XENNET_IMG=
+# xennet-xdp, only when that mode runs: the .deb (XENNET_DEB, or built from
+# this tree by scripts/mkdeb.sh), which the domU installs with dpkg; or a
+# binary copied in (XENNET_BIN: a development build).
+XENNET_IMG='' XENNET_PKG=''
 if [ "$MODE" = both ]; then
-	XENNET_BIN=${XENNET_BIN:-$REPO/build/xennet-xdp}
-	if [ ! -x "$XENNET_BIN" ]; then
-		echo "FAIL xennet:binary no executable at XENNET_BIN=$XENNET_BIN (run make first)"
-		echo "real tier: no run; 1 failure(s)"
-		exit 1
+	if [ -n "${XENNET_BIN:-}" ]; then
+		if [ ! -x "$XENNET_BIN" ]; then
+			echo "FAIL xennet:binary no executable at XENNET_BIN=$XENNET_BIN"
+			echo "real tier: no run; 1 failure(s)"
+			exit 1
+		fi
+		XENNET_IMG=$XENNET_BIN
+	else
+		if [ -z "${XENNET_DEB:-}" ]; then
+			t=$SECONDS
+			XENNET_DEB=$("$REPO/scripts/mkdeb.sh" "$XEN_CACHE/deb" | tail -n 1)
+			say "built $XENNET_DEB in $((SECONDS - t)) s"
+		fi
+		if [ ! -f "${XENNET_DEB:-}" ]; then
+			echo "FAIL xennet:package no .deb (XENNET_DEB=${XENNET_DEB:-}; scripts/mkdeb.sh failed?)"
+			echo "real tier: no run; 1 failure(s)"
+			exit 1
+		fi
+		XENNET_PKG=$XENNET_DEB
 	fi
-	XENNET_IMG=$XENNET_BIN
 fi
 
 # 1-3. Host tools, packages, images.
 t=$SECONDS
 "$XEN_SCRIPTS/host-deps.sh" || die "host dependencies"
 "$XEN_SCRIPTS/fetch.sh" || die "fetching the Debian packages"
-XENNET_BIN=$XENNET_IMG "$XEN_SCRIPTS/mkinitrd.sh" || die "building the images"
+XENNET_BIN=$XENNET_IMG XENNET_DEB=$XENNET_PKG "$XEN_SCRIPTS/mkinitrd.sh" || die "building the images"
 say "host tools, packages and images ready in $((SECONDS - t)) s"
 
 # 4. One boot.
@@ -109,23 +126,24 @@ say "mode $MODE: $npass passed, $nfail failed, $wall s wall"
 # 5. Side by side: every check either side printed, in order; then the
 # rates, median per side over the interleaved rounds, and the ratio.
 echo
-echo "==== side by side in one boot: kernel xen-netfront vs xennet-xdp (Xen 4.17, Linux xen-netback)"
+echo "==== side by side in one boot: kernel xen-netfront vs xennet-xdp (copy mode, and zero-copy) (Xen 4.17, Linux xen-netback)"
 awk '
-	/^(PASS|FAIL|SKIP) (kernel|xennet):/ {
+	/^(PASS|FAIL|SKIP) (kernel|xennet|zerocopy):/ {
 		split($2, a, ":")
 		if (!(a[2] in seen)) { seen[a[2]] = 1; order[++n] = a[2] }
 		if (!((a[1], a[2]) in r)) r[a[1], a[2]] = $1
 	}
 	END {
-		printf "%-34s %-8s %-8s\n", "check", "kernel", "xennet"
+		printf "%-34s %-8s %-8s %-8s\n", "check", "kernel", "xennet", "zerocopy"
 		for (i = 1; i <= n; i++) {
 			k = ((("kernel", order[i]) in r) ? r["kernel", order[i]] : "-")
 			x = ((("xennet", order[i]) in r) ? r["xennet", order[i]] : "-")
-			printf "%-34s %-8s %-8s\n", order[i], k, x
+			z = ((("zerocopy", order[i]) in r) ? r["zerocopy", order[i]] : "-")
+			printf "%-34s %-8s %-8s %-8s\n", order[i], k, x, z
 		}
 	}' "$log"
 echo
-echo "==== rates, median of the rounds (each round's value in brackets), interleaved in one boot"
+echo "==== rates, median of the rounds (each round's value in brackets), interleaved in one boot; zero-copy: one round"
 awk '
 	function median(s, x, n, i, j, t) {
 		n = split(s, x, " ")
@@ -134,20 +152,26 @@ awk '
 		if (n == 0) return ""
 		return (n % 2) ? x[(n + 1) / 2] + 0 : (x[n / 2] + x[n / 2 + 1]) / 2
 	}
-	/^RATE (kernel|xennet):/ {
+	function cell(side, m, md) {
+		md = median(v[side, m])
+		return (md == "") ? "-" : sprintf("%.1f %s [%s ]", md, unit[m], v[side, m])
+	}
+	function ratio(side, m, km, xm) {
+		km = median(v["kernel", m]); xm = median(v[side, m])
+		return (km != "" && xm != "" && km > 0) ? sprintf("%.2f", xm / km) : "-"
+	}
+	/^RATE (kernel|xennet|zerocopy):/ {
 		split($2, a, ":"); split(a[2], b, "#")
 		if (!(b[1] in unit)) { unit[b[1]] = $4; order[++n] = b[1] }
 		v[a[1], b[1]] = v[a[1], b[1]] " " $3
 	}
 	END {
-		printf "%-22s %-26s %-26s %s\n", "metric", "kernel", "xennet", "xennet/kernel"
+		printf "%-22s %-26s %-26s %-20s %-13s %s\n", "metric", "kernel", "xennet", "zerocopy",
+			"xennet/kernel", "zerocopy/kernel"
 		for (i = 1; i <= n; i++) {
 			m = order[i]
-			km = median(v["kernel", m]); xm = median(v["xennet", m])
-			ks = (km == "") ? "-" : sprintf("%.1f %s [%s ]", km, unit[m], v["kernel", m])
-			xs = (xm == "") ? "-" : sprintf("%.1f %s [%s ]", xm, unit[m], v["xennet", m])
-			ratio = (km != "" && xm != "" && km > 0) ? sprintf("%.2f", xm / km) : "-"
-			printf "%-22s %-26s %-26s %s\n", m, ks, xs, ratio
+			printf "%-22s %-26s %-26s %-20s %-13s %s\n", m, cell("kernel", m), cell("xennet", m),
+				cell("zerocopy", m), ratio("xennet", m), ratio("zerocopy", m)
 		}
 	}' "$log"
 # what xennet-xdp ran with, and what it negotiated with the backend
