@@ -99,6 +99,14 @@ check "queues: both carried traffic each way" eval '[ "$(query queue-0-rx-packet
 	[ "$(query queue-1-rx-packets)" -gt 0 ] && [ "$(query queue-0-tx-packets)" -gt 0 ] &&
 	[ "$(query queue-1-tx-packets)" -gt 0 ]'
 check "no invalid responses, no errors" eval '[ "$(stat_of rx_invalid)/$(stat_of tx_invalid)/$(stat_of rx_errors)" = 0/0/0 ]'
+# (what the backend counted above, the frontend's stats say per queue too)
+check "stats --json: each queue's counters, both queues carried traffic each way, summing to the total" \
+	sh -c "'$XN' stats $IFN --json | jq -e '.[0] as \$i | (\$i.queues | length) == 2 and
+		([\$i.queues[].counters.rx_packets] | add) == \$i.counters.rx_packets and
+		([\$i.queues[].counters.tx_packets] | add) == \$i.counters.tx_packets and
+		all(\$i.queues[]; .counters.rx_packets > 0 and .counters.tx_packets > 0)' >/dev/null"
+check "stats: each queue's lines (\"queue N name value\")" \
+	sh -c "'$XN' stats $IFN | grep -q '^queue 0 rx_packets [1-9]' && '$XN' stats $IFN | grep -q '^queue 1 tx_packets [1-9]'"
 stop_up; rc=$?
 check "offloads: clean exit ($rc), zero grants" eval '[ "$rc" = 0 ] && [ "$(query grants-active)" = 0 ]'
 stop_sim

@@ -37,7 +37,9 @@ struct snap {
 	char ifname[16];
 	long pid;
 	double wall;                     /* when: CLOCK_REALTIME, s since the epoch */
-	uint64_t q[NFIELDS];
+	uint64_t q[NFIELDS];             /* every queue's sum */
+	unsigned int nq;                 /* queues shown one by one */
+	uint64_t per[XENNET_STATS_QUEUES][NFIELDS];
 	bool xdp_ok;
 	uint64_t xdp[4];                 /* struct xennet_xdp_stats */
 	int nfilt;
@@ -84,11 +86,20 @@ static int take(const char *ifname, struct snap *s)
 	}
 	snprintf(s->ifname, sizeof(s->ifname), "%.15s", ifname);
 	s->pid = (long)f->pid;
-	/* the instance's total: every queue (those not in use are zero) */
-	for (size_t i = 0; i < NFIELDS; i++)
-		for (unsigned int k = 0; k < XENNET_STATS_QUEUES; k++)
-			s->q[i] += __atomic_load_n((const uint64_t *)((const char *)&f->q[k] + fields[i].off),
-						   __ATOMIC_RELAXED);
+	/* each queue, and the instance's total (queues never used are zero);
+	 * shown one by one: those connected now, and any that counted before
+	 * (a reconnect to fewer queues) */
+	s->nq = __atomic_load_n(&f->nqueues, __ATOMIC_RELAXED);
+	if (s->nq > XENNET_STATS_QUEUES)
+		s->nq = XENNET_STATS_QUEUES;
+	for (unsigned int k = 0; k < XENNET_STATS_QUEUES; k++)
+		for (size_t i = 0; i < NFIELDS; i++) {
+			s->per[k][i] = __atomic_load_n((const uint64_t *)((const char *)&f->q[k] + fields[i].off),
+						       __ATOMIC_RELAXED);
+			s->q[i] += s->per[k][i];
+			if (s->per[k][i] && k >= s->nq)
+				s->nq = k + 1;
+		}
 	runfile_unmap_stats(f);
 	xdp_info_pin_dir(pin, sizeof(pin), ifname);
 	strncat(pin, "/xennet_stats", sizeof(pin) - strlen(pin) - 1);
@@ -140,6 +151,18 @@ static json_object *to_json(const struct snap *s, const struct snap *prev, doubl
 	for (size_t i = 0; i < NFIELDS; i++)
 		json_object_object_add(c, fields[i].name, json_object_new_uint64(s->q[i]));
 	json_object_object_add(o, "counters", c);
+	json_object *qa = json_object_new_array();
+
+	for (unsigned int k = 0; k < s->nq; k++) {
+		json_object *qo = json_object_new_object(), *qc = json_object_new_object();
+
+		json_object_object_add(qo, "queue", json_object_new_int((int)k));
+		for (size_t i = 0; i < NFIELDS; i++)
+			json_object_object_add(qc, fields[i].name, json_object_new_uint64(s->per[k][i]));
+		json_object_object_add(qo, "counters", qc);
+		json_object_array_add(qa, qo);
+	}
+	json_object_object_add(o, "queues", qa);
 	if (s->xdp_ok) {
 		json_object *x = json_object_new_object();
 
@@ -179,6 +202,9 @@ static void to_text(const struct snap *s, const struct snap *prev, double secs)
 	printf("timestamp %.3f\n", s->wall);
 	for (size_t i = 0; i < NFIELDS; i++)
 		printf("%s %llu\n", fields[i].name, (unsigned long long)s->q[i]);
+	for (unsigned int k = 0; k < s->nq; k++)
+		for (size_t i = 0; i < NFIELDS; i++)
+			printf("queue %u %s %llu\n", k, fields[i].name, (unsigned long long)s->per[k][i]);
 	if (s->xdp_ok)
 		for (int i = 0; i < 4; i++)
 			printf("xdp_%s %llu\n", xdp_names[i], (unsigned long long)s->xdp[i]);
@@ -319,9 +345,12 @@ const struct opt_cmd cmd_stats_def = OPT_CMD(
 	"--json prints an array of {ifname, pid, timestamp, counters {rx_packets, rx_bytes, "
 	"rx_dropped, rx_errors, rx_invalid, rx_xsk_full, rx_kicks, tx_packets, tx_bytes, tx_dropped, "
 	"tx_errors, tx_invalid, tx_ring_full, fill_short, notifies, wakeups, xsk_rx_dropped, "
-	"xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty, xsk_tx_invalid, xsk_tx_ring_empty}, xdp "
-	"{program, packets, bytes, redirected, dropped}, filters [{program, map, packets, passed, "
-	"dropped}]}, plus interval_s and rates {rx_pps, rx_bps, tx_pps, tx_bps, rx_drops_ps, "
-	"tx_drops_ps, invalid_ps} with --interval (the first report after the first interval). The "
-	"text output has the same names, one \"name value\" per line.",
+	"xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty, xsk_tx_invalid, xsk_tx_ring_empty, rx_gso, "
+	"rx_gso_segments, rx_csum_offloaded, rx_csum_sw, rx_copied_bytes, tx_copied_bytes, "
+	"wakeups_spurious, wakeups_throttled} (every queue's sum), queues [{queue, counters {the "
+	"same}}] (each queue in use), xdp {program, packets, bytes, redirected, dropped}, filters "
+	"[{program, map, packets, passed, dropped}]}, plus interval_s and rates {rx_pps, rx_bps, "
+	"tx_pps, tx_bps, rx_drops_ps, tx_drops_ps, invalid_ps} with --interval (the first report "
+	"after the first interval). The text output has the same names, one \"name value\" per "
+	"line, each queue's as \"queue N name value\".",
 	opts, sizeof(struct stats_cfg), run);
