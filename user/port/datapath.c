@@ -11,6 +11,9 @@
 #include "port/datapath.h"
 
 #define BUDGET 64u
+/* frames on the XSK TX ring before a kick while the Xen RX ring has more
+ * (the kernel's copy-mode TX sends this many a sendto(), see xdp_port.c) */
+#define DP_KICK_BATCH 256u
 #define DP_BLOCKED_WAIT_MS 1    /* RX blocked on the XSK: look again this soon, */
 #define DP_BLOCKED_MAX_MS 64    /* ...backing off to this while nothing moves */
 #define DP_MAX_FRAMES 17        /* descriptors per XSK frame (MAX_SKB_FRAGS) */
@@ -343,14 +346,19 @@ static int deliver(void *ctx, const struct nq_pkt *pkt)
 /* Submit what deliver() reserved and kick the kernel when the ring asks
  * for it.  In copy mode only sendto() moves frames off the XSK TX ring;
  * when RX is blocked (no free frame, or the ring is full) the kick is
- * unconditional, or nothing would ever come back on the completion ring. */
-static void flush_xsk_tx(struct datapath *dp, bool blocked)
+ * unconditional, or nothing would ever come back on the completion ring.
+ * more: the Xen RX ring still holds packets this round left there; then
+ * the kick waits until DP_KICK_BATCH frames are on the ring, so that under
+ * load one sendto() moves that many (XDP_MAX_TX_SKB_BUDGET) and an idle
+ * ring is kicked at once. */
+static void flush_xsk_tx(struct datapath *dp, bool blocked, bool more)
 {
 	struct port_queue *pq = dp->pq;
 
 	if (dp->tx_pending) {
 		xsk_ring_prod__submit(&pq->xsk.tx, dp->tx_pending);
 		pq->xsk_tx_out += dp->tx_pending;
+		dp->unkicked += dp->tx_pending;
 		dp->tx_pending = 0;
 	}
 	/* what the kernel has not completed yet (not "every frame outside
@@ -358,9 +366,12 @@ static void flush_xsk_tx(struct datapath *dp, bool blocked)
 	 * from the pool too, and counting them kicked once a packet) */
 	if (!pq->xsk_tx_out)
 		return;
+	if (!blocked && more && dp->unkicked < DP_KICK_BATCH)
+		return;
 	if (blocked || xsk_ring_prod__needs_wakeup(&pq->xsk.tx)) {
 		xdp_port_kick_tx(pq);
 		dp->q->st->rx_kicks++;
+		dp->unkicked = 0;
 	}
 }
 
@@ -489,13 +500,14 @@ static void *run(void *arg)
 	dp->blocked_wait_ms = DP_BLOCKED_WAIT_MS;
 	dp->throttle_ms = 1;
 	while (!stop_requested(dp)) {
-		unsigned int work = 0;
+		unsigned int work = 0, rx;
 		bool blocked;
 
 		dp->rx_blocked = false;
-		work += nq_rx_poll(q, BUDGET, deliver, dp);
+		rx = nq_rx_poll(q, BUDGET, deliver, dp);
+		work += rx;
 		blocked = dp->rx_blocked;
-		flush_xsk_tx(dp, blocked);
+		flush_xsk_tx(dp, blocked, rx == BUDGET);
 		nq_rx_refill(q);
 		work += nq_tx_gc(q, BUDGET);
 		work += from_guest(dp);

@@ -27,6 +27,7 @@ struct datapath {
 	int stop_fd;               /* eventfd: main -> datapath "stop" */
 	int done_fd;               /* eventfd: datapath -> main "I stopped (broken)" */
 	uint32_t tx_pending;       /* reserved on XSK TX, not yet submitted */
+	uint32_t unkicked;         /* submitted on XSK TX since the last kick */
 	bool rx_blocked;           /* this round: an RX packet found no room on the XSK */
 	int blocked_wait_ms;       /* how long the next blocked sleep lasts (backs off) */
 	pid_t tid;                 /* the thread's id, for liveness checks */
