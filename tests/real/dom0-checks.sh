@@ -66,6 +66,12 @@ rate() {
 	echo "$1 $2 $3" | awk -v s="$SIDE" -v r="$ROUND" '{ v = ($3 > 0) ? $2 / $3 / 1e6 : 0;
 		printf "RATE %s:%s#%s %.1f MB/s (%d bytes in %.2f s)\n", s, $1, r, v, $2, $3 }'
 }
+# cpu_rate METRIC TICKS BYTES: one RATE line: the domU's CPU (TICKS of 10
+# ms, cpu_busy in domu-checks.sh) per MiB moved.
+cpu_rate() {
+	echo "$1 $2 $3" | awk -v s="$SIDE" -v r="$ROUND" '{ v = ($3 > 0) ? $2 * 10 / ($3 / 1048576) : 0;
+		printf "RATE %s:%s#%s %.0f ms/MiB (domU CPU: %d ticks for %d bytes)\n", s, $1, r, v, $2, $3 }'
+}
 # frame_rate METRIC SUMMARY: framecheck's summary line as a RATE line
 # (echoed frames per second, 32 in flight).
 frame_rate() {
@@ -259,12 +265,17 @@ x_tcp_in() {
 		WHY="got sha256 $1 ($2 bytes), sent $BLOB_SHA"
 		return 1
 	fi
-	[ -n "${ROUND:-}" ] && rate tcp-dom0-to-domu "$2" "$3"
+	if [ -n "${ROUND:-}" ]; then
+		rate tcp-dom0-to-domu "$2" "$3"
+		cpu_rate cpu-tcp-dom0-to-domu "$4" "$2"
+	fi
 	return 0
 }
 #    domU -> dom0: dom0 fetches the domU's blob.
 x_tcp_out() {
 	rm -f /tmp/rx
+	c0=
+	domu 20 cpu_busy && c0=$(last_line)
 	t0=$(uptime_s)
 	if ! timeout 300 wget -q -O /tmp/rx "http://$DOMU_IP:8080/blob"; then
 		WHY="wget from the domU failed"
@@ -279,6 +290,9 @@ x_tcp_out() {
 		return 1
 	fi
 	rate tcp-domu-to-dom0 "$size" "$dt"
+	# (the domU's CPU for the transfer, and two calls of its agent)
+	domu 20 cpu_busy && [ -n "$c0" ] && cpu_rate cpu-tcp-domu-to-dom0 $(($(last_line) - c0)) "$size"
+	return 0
 }
 
 # traffic ROUND: ping both ways, frames 60..1514 echoed intact each way, MB
@@ -306,6 +320,74 @@ traffic() {
 	fi
 	failed_since "$f0_traffic" "$SIDE, round $ROUND"
 	ROUND=
+}
+
+# queues_busy: 32 flows each way (framecheck spray, to closed ports: the
+# datagrams are counted all the same), then every queue of xennet-xdp must
+# have carried packets both ways (a hash puts all 32 on one of two queues
+# once in 2^31).
+queues_busy() {
+	WHY=
+	framecheck spray $DOMU_IP 20000 32 >/dev/null &&
+		in_domu 20 "framecheck spray $DOM0_IP 20000 32" &&
+		in_domu 20 xennet_queues_busy
+	r_qb=$?
+	echo "INFO $SIDE:queues $(last_line)"
+	return $r_qb
+}
+
+# ---- jumbo frames ----------------------------------------------------------------
+# UDP frames of 4042..4242 and 8814..9014 bytes (the packet on one, two and
+# three pages of the ring), don't-fragment, echoed intact: x_jumbo out (domU
+# -> dom0) or in.
+JUMBO_RANGES="4000:4200 8772:8972"
+x_jumbo() {
+	for r in $JUMBO_RANGES; do
+		if [ "$1" = out ]; then
+			in_domu 240 "framecheck send $DOM0_IP $FRAME_PORT ${r%:*} ${r#*:}" || return 1
+		elif ! framecheck send $DOMU_IP $FRAME_PORT "${r%:*}" "${r#*:}" >/tmp/fc.log 2>&1; then
+			WHY=$(one_line "$(cat /tmp/fc.log)")
+			return 1
+		fi
+	done
+}
+# jumbo_frames: at MTU 9000 on both ends (the vif here), jumbo frames cross
+# each way: checks jumbo-frames-out and jumbo-frames-in; then the vif back
+# to 1500.
+jumbo_frames() {
+	WHY=
+	if ! ip link set "vif$D.0" mtu 9000; then
+		fail jumbo-frames "netback refused MTU 9000 on vif$D.0 (no feature-sg?)"
+		return 1
+	fi
+	check jumbo-frames-out x_jumbo out
+	check jumbo-frames-in x_jumbo in
+	ip link set "vif$D.0" mtu 1500
+}
+# jumbo SIDE: MTU 9000.  kernel: eth0 set to 9000 by hand, as a guest owner
+# does with the kernel's netfront.  xennet: the toolstack's mtu key says
+# 9000 (as xl's vif mtu= writes it) and a fresh takeover honours it: eth0
+# comes up at 9000 with no command of ours.
+jumbo() {
+	f0_jumbo=$failed
+	step "jumbo frames: $1"
+	if [ "$1" = kernel ]; then
+		SIDE=kernel
+		WHY=
+		check jumbo-mtu in_domu 20 "set_mtu 9000" && jumbo_frames
+		domu 20 "set_mtu 1500"
+	else
+		xenstore-write "$FE/mtu" 9000
+		if takeover takeover-jumbo; then
+			WHY=
+			check jumbo-mtu in_domu 20 "mtu_is 9000" && jumbo_frames
+			xenstore-write "$FE/mtu" 1500
+			give_back handback-jumbo
+		else
+			xenstore-write "$FE/mtu" 1500
+		fi
+	fi
+	failed_since "$f0_jumbo" "jumbo frames, $1"
 }
 
 # ---- the frontends -------------------------------------------------------------
@@ -762,6 +844,30 @@ save_restore() {
 	working
 }
 
+# ---- zero-copy ------------------------------------------------------------------
+# zerocopy: xennet-xdp with --zerocopy (its UMEM the granted pages; the
+# toolstack's trusted key allows it), taken over and checked with the same
+# traffic, as SIDE zerocopy (its own column); then given back.
+zerocopy() {
+	if takeover takeover-zerocopy "xennet_connect --takeover --zerocopy"; then
+		SIDE=zerocopy
+		WHY=
+		if in_domu 20 "xn status \$IFNAME" && printf '%s' "$OUT" | grep -q 'mode  *zero-copy'; then
+			pass status-says-zero-copy
+		else
+			fail status-says-zero-copy "$(one_line "$OUT")"
+		fi
+		traffic 1
+		check offloads-at-work in_domu 20 xennet_offloads
+		echo "INFO zerocopy:offloads after round 1: $(last_line)"
+		check queues-carry-traffic queues_busy
+		domu 20 xennet_negotiated && echo "INFO zerocopy:negotiated $(last_line)"
+		no_oops zerocopy
+		give_back handback-zerocopy
+	fi
+	SIDE=xennet
+}
+
 # ---- the run -------------------------------------------------------------------
 echo "dom0: checks for mode $MODE, TCP transfers of $MB MiB, $ROUNDS round(s) per side${XNOPTS:+, xennet-xdp up with $XNOPTS}"
 
@@ -851,6 +957,15 @@ no_oops boot
 if [ "$MODE" = both ]; then
 	# ---- xennet-xdp takes the vif over, and gives it back, ROUNDS times ----
 	SIDE=xennet
+	step "the xennet-xdp package"
+	if in_domu 120 install_deb; then
+		case $(last_line) in
+		"no .deb"*) echo "INFO xennet:package none: $(last_line)" ;;
+		*) pass package-installs; echo "INFO xennet:package $(last_line)" ;;
+		esac
+	else
+		fail package-installs "$WHY"
+	fi
 	step "xennet-xdp without --takeover while the kernel's driver is bound"
 	check refuses-without-takeover in_domu 40 xennet_refuse
 	if ! both_connected 10 || ! ping -c 2 -W 3 $DOMU_IP >/dev/null 2>&1; then
@@ -868,6 +983,10 @@ if [ "$MODE" = both ]; then
 			fail list-and-status "$(one_line "$OUT")"
 		fi
 		traffic 1
+		WHY=
+		check offloads-at-work in_domu 20 xennet_offloads
+		echo "INFO xennet:offloads after round 1: $(last_line)"
+		check queues-carry-traffic queues_busy
 		no_oops takeover
 		r=2
 		while [ $r -le "$ROUNDS" ]; do
@@ -882,6 +1001,9 @@ if [ "$MODE" = both ]; then
 	if [ $r -gt "$ROUNDS" ]; then
 		filters
 		give_back handback
+		jumbo kernel
+		jumbo xennet
+		zerocopy
 	else
 		no_oops takeover
 		fail filters "not run: xennet-xdp did not take the vif over"

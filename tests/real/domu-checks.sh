@@ -77,6 +77,28 @@ netfront_down() {
 	echo vif-0 >/sys/bus/xen/drivers/vif/unbind
 }
 
+# ---- the package ----------------------------------------------------------------
+# The image carries the .deb and dpkg, with a dpkg database in which the
+# packages of the libraries it carries are installed (scripts/xen/mkinitrd.sh).
+DEB=/root/xennet-xdp.deb
+# dpkg by its path: busybox's shell may prefer an applet of the same name
+DPKG=/usr/bin/dpkg
+# install_deb: dpkg -i the package, as a guest owner would; succeed only if
+# dpkg exits 0 and says it is installed, and the program, the filters, the
+# unit and the example config are where the package puts them.  Last line:
+# what is installed.  An image with a binary copied in instead (XENNET_BIN)
+# has no .deb: the last line says so.
+install_deb() {
+	[ -e "$DEB" ] || { echo "no .deb in this image: $XENNET was copied in"; return 0; }
+	$DPKG -i "$DEB" || { echo "dpkg -i $DEB exited with status $?"; return 1; }
+	$DPKG -s xennet-xdp | grep -qx 'Status: install ok installed' || { echo "dpkg -s: not installed"; return 1; }
+	for f in "$XENNET" /usr/lib/xennet-xdp/filters/xennet_port_deny.bpf.o \
+		/lib/systemd/system/xennet-xdp@.service /etc/xennet-xdp/example.conf; do
+		[ -e "$f" ] || { echo "$f: not installed"; return 1; }
+	done
+	echo "installed $(/usr/bin/dpkg-query -W -f='${Package} ${Version} ${Architecture}' xennet-xdp): $("$XENNET" --version | head -n 1)"
+}
+
 # ---- xennet-xdp ---------------------------------------------------------------
 # xennet_pids [keeper]: the pids of the running xennet-xdp instances, or
 # with "keeper" those of `xennet-xdp evtchn-keeper` (it holds the event
@@ -251,6 +273,40 @@ xennet_negotiated() {
 		sed 's/^ *//; s/  */ /g' | tr '\n' ';' | sed 's/;/; /g')"
 }
 
+# xennet_offloads: after TCP from dom0, the counters that show the offloads
+# at work: GSO packets from the backend cut into segments, and partial
+# checksums handed on (TX metadata) or completed here.  Last line: them.
+xennet_offloads() {
+	xn stats "$IFNAME" >/tmp/stats || { cat /tmp/stats; return 1; }
+	# shellcheck disable=SC2046 # four numbers
+	set -- $(awk '{ v[$1] = $2 } END { print v["rx_gso"] + 0, v["rx_gso_segments"] + 0,
+		v["rx_csum_offloaded"] + 0, v["rx_csum_sw"] + 0 }' /tmp/stats)
+	echo "rx_gso $1 rx_gso_segments $2 rx_csum_offloaded $3 rx_csum_sw $4"
+	[ "$1" -gt 0 ] && [ "$2" -gt "$1" ] && [ $(($3 + $4)) -gt 0 ]
+}
+
+# xennet_queues_busy: every queue in use carried traffic both ways
+# (`stats`' "queue N name value" lines).  Last line: each queue's packets.
+xennet_queues_busy() {
+	xn stats "$IFNAME" >/tmp/stats || { cat /tmp/stats; return 1; }
+	awk '$1 == "queue" && ($3 == "rx_packets" || $3 == "tx_packets") { v[$2 " " $3] = $4; if ($2 + 1 > n) n = $2 + 1 }
+		END {
+			for (q = 0; q < n; q++) { printf "queue %d rx %d tx %d; ", q, v[q " rx_packets"], v[q " tx_packets"]
+				if (v[q " rx_packets"] == 0 || v[q " tx_packets"] == 0) bad = 1 }
+			printf "%d queue(s)\n", n
+			exit (n == 0 || bad)
+		}' /tmp/stats
+}
+
+# mtu_is N: eth0's MTU is N (the last line says what it is).
+mtu_is() {
+	m=$(cat "/sys/class/net/$IFNAME/mtu")
+	echo "$IFNAME mtu $m"
+	[ "$m" = "$1" ]
+}
+# set_mtu N: eth0's MTU set to N by hand (the kernel's netfront).
+set_mtu() { ip link set "$IFNAME" mtu "$1" && mtu_is "$1"; }
+
 # keeper_holds: an `xennet-xdp evtchn-keeper` runs and holds event-channel
 # handles (those bound before a restore, which xennet-xdp must never close).
 keeper_holds() {
@@ -325,13 +381,22 @@ servers() {
 	sha256sum /srv/blob | cut -d' ' -f1
 }
 
-# fetch URL: download over TCP into tmpfs; last line "SHA256 BYTES SECONDS".
+# cpu_busy: the domU's CPU time so far, all vCPUs, in ticks of 10 ms
+# (USER_HZ): user, nice, system, irq and softirq from /proc/stat (what the
+# frontend, the stack and the application cost the guest; not idle, iowait
+# or steal).
+cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+
+# fetch URL: download over TCP into tmpfs; last line "SHA256 BYTES SECONDS
+# TICKS", TICKS the CPU the domU spent meanwhile (cpu_busy).
 fetch() {
 	rm -f /tmp/rx
 	t0=$(cut -d' ' -f1 /proc/uptime)
+	c0=$(cpu_busy)
 	wget -q -O /tmp/rx "$1" || { echo "wget $1 failed"; return 1; }
+	c1=$(cpu_busy)
 	t1=$(cut -d' ' -f1 /proc/uptime)
-	echo "$(sha256sum /tmp/rx | cut -d' ' -f1) $(wc -c </tmp/rx) $(echo "$t0 $t1" | awk '{print $2 - $1}')"
+	echo "$(sha256sum /tmp/rx | cut -d' ' -f1) $(wc -c </tmp/rx) $(echo "$t0 $t1" | awk '{print $2 - $1}') $((c1 - c0))"
 	rm -f /tmp/rx
 }
 

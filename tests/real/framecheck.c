@@ -6,12 +6,16 @@
  *       UDP echo server: every datagram received on PORT is sent back as is.
  *   framecheck send ADDR PORT [MIN MAX]
  *       For each UDP payload size MIN..MAX (default 18..1472, i.e. Ethernet
- *       frames of 60..1514 bytes: 14 Ethernet + 20 IPv4 + 8 UDP + payload),
+ *       frames of 60..1514 bytes: 14 Ethernet + 20 IPv4 + 8 UDP + payload;
+ *       at most 8972, a 9014-byte frame at MTU 9000),
  *       send one datagram with a pattern that depends on its size and
  *       sequence number, wait for the echo and compare it byte for byte.
  *       The don't-fragment bit is set, so each datagram is one frame.
  *       WINDOW sizes are in flight at a time; a lost one is resent.
  *       Prints a summary line; exits 0 only if every size came back intact.
+ *   framecheck spray ADDR PORT N
+ *       One 64-byte datagram to each of the ports PORT..PORT+N-1: N flows,
+ *       for a hash to spread over every queue.  Exits 0 if all went out.
  *   framecheck flood ADDR PORT SECONDS
  *       Sends 1472-byte UDP datagrams (1514-byte frames, don't-fragment) to
  *       ADDR:PORT as fast as the socket takes them for SECONDS, in batches
@@ -35,6 +39,17 @@
 #include <unistd.h>
 
 #define ETH_IP_UDP_OVERHEAD (14 + 20 + 8)
+#define MAX_PAYLOAD 8972 /* a 9014-byte frame: MTU 9000 */
+
+/* Room for a window of jumbo frames (each takes some 16 KiB of buffer):
+ * SO_RCVBUFFORCE as root, past rmem_max; else as much as SO_RCVBUF gives. */
+static void big_rcvbuf(int s)
+{
+	int sz = 4 << 20;
+
+	if (setsockopt(s, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(s, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+}
 #define HDR 8 /* magic(2) size(2) seq(4) */
 #define TRIES 5
 #define WAIT_MS 1000     /* the first try's wait; each next one doubles it... */
@@ -67,6 +82,7 @@ static int do_echo(int port)
 	int pmtu = IP_PMTUDISC_DO;
 
 	setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	big_rcvbuf(s);
 	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0) {
 		perror("framecheck: echo: bind");
 		return 1;
@@ -94,21 +110,21 @@ struct probe {
 	unsigned size;
 	uint32_t seq;
 	int state; /* 0 waiting, 1 intact, 2 corrupt */
-	uint8_t out[1472];
+	uint8_t out[MAX_PAYLOAD];
 };
 
 static int do_send(const char *addr, int port, unsigned min, unsigned max)
 {
 	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
 	static struct probe pr[WINDOW];
-	uint8_t in[4096];
+	uint8_t in[MAX_PAYLOAD + 64];
 	unsigned ok = 0, lost = 0, bad = 0, retried = 0, reported = 0;
 	uint32_t seq = 0;
 	int pmtu = IP_PMTUDISC_DO;
 	double t0 = now();
 	int s;
 
-	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || min < HDR || max > 1472 || min > max) {
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || min < HDR || max > MAX_PAYLOAD || min > max) {
 		fprintf(stderr, "framecheck: bad arguments\n");
 		return 2;
 	}
@@ -118,6 +134,7 @@ static int do_send(const char *addr, int port, unsigned min, unsigned max)
 		return 2;
 	}
 	setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	big_rcvbuf(s);
 
 	for (unsigned base = min; base <= max; base += WINDOW) {
 		unsigned n = max - base + 1 < WINDOW ? max - base + 1 : WINDOW, waiting = n;
@@ -227,6 +244,7 @@ static int do_flood(const char *addr, int port, double secs)
 		return 2;
 	}
 	setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
+	big_rcvbuf(s);
 	/* not connected: ICMP port unreachable from the target must not turn
 	 * into ECONNREFUSED on the next send */
 	memset(msg, 0, sizeof(msg));
@@ -251,6 +269,31 @@ static int do_flood(const char *addr, int port, double secs)
 	return sent ? 0 : 1;
 }
 
+/* One small datagram to each of n ports from port on: n flows, which a
+ * hash spreads over every queue of a multi-queue link. */
+static int do_spray(const char *addr, int port, int n)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	char payload[64] = "framecheck spray";
+	int s, sent = 0;
+
+	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || port < 1 || n < 1 || port + n > 65536) {
+		fprintf(stderr, "framecheck: bad arguments\n");
+		return 2;
+	}
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0) {
+		perror("framecheck: socket");
+		return 2;
+	}
+	for (int i = 0; i < n; i++) {
+		a.sin_port = htons((uint16_t)(port + i));
+		sent += sendto(s, payload, sizeof(payload), 0, (struct sockaddr *)&a, sizeof(a)) == sizeof(payload);
+	}
+	printf("framecheck: spray to %s:%d..%d: %d of %d datagrams sent\n", addr, port, port + n - 1, sent, n);
+	return sent == n ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -261,7 +304,9 @@ int main(int argc, char **argv)
 			       argc == 6 ? (unsigned)atoi(argv[5]) : 1472);
 	if (argc == 5 && strcmp(argv[1], "flood") == 0)
 		return do_flood(argv[2], atoi(argv[3]), atof(argv[4]));
+	if (argc == 5 && strcmp(argv[1], "spray") == 0)
+		return do_spray(argv[2], atoi(argv[3]), atoi(argv[4]));
 	fprintf(stderr, "usage: framecheck echo PORT | framecheck send ADDR PORT [MIN MAX] |"
-			" framecheck flood ADDR PORT SECONDS\n");
+			" framecheck flood ADDR PORT SECONDS | framecheck spray ADDR PORT N\n");
 	return 2;
 }
