@@ -151,6 +151,27 @@ check "three failed handshakes: no grant left, nothing left behind" eval \
 	'[ "$(query grants-active)" = 0 ] && no_leftovers'
 stop_sim
 
+# 8d'. a slow XenStore (a loaded dom0's xenstored: every write of ours
+#      answered 150 ms late, the handshake's ~25 writes taking longer than
+#      --timeout): --timeout is for each step, so waiting for Connected
+#      starts once our keys are written (found in the real tier: up gave up
+#      0.3 s before netback connected, its own writes having taken 20 s).
+#      The second up is the real tier's case: the frontend left Closed (as
+#      the kernel's netfront leaves it), and the backend acts on each state
+#      of ours later (netback's watch, 700 ms here), so our keys are written
+#      from the event loop and Connected comes after a round of it.
+start_sim --xs-write-delay 150 --watch-delay 700 || exit 1
+start_up --netns "$GUEST" --timeout 30
+wait_log "$T/up.log" "connected to backend" 60 || fail "slow XenStore: first up connects"
+stop_up
+start_up --netns "$GUEST" --timeout 2
+check "slow XenStore: connects again from Closed (--timeout 2, writes 150 ms each)" \
+	wait_log "$T/up.log" "connected to backend" 60
+check "slow XenStore: no timeout said" eval '! grep -q "did not reach" "$T/up.log"'
+stop_up; rc=$?
+check "slow XenStore: clean exit ($rc), no grant left" eval '[ "$rc" = 0 ] && [ "$(query grants-active)" = 0 ]'
+stop_sim
+
 # 8e. carrier on xennet0 only while the backend is Connected
 carrier() { ing cat /sys/class/net/$IFN/carrier 2>/dev/null; }
 start_sim --stall connected || exit 1

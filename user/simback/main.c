@@ -339,6 +339,8 @@ static int run(struct simback *sb)
 			timeout = 0;    /* more may be waiting: do not sleep */
 		else if (simnet_final_check(&sb->net))
 			timeout = 0;
+		else
+			timeout = simnet_timeout_ms(&sb->net);
 		/* while every pending slot is taken, new clients wait in the backlog */
 		bool room = false;
 
@@ -352,7 +354,7 @@ static int run(struct simback *sb)
 		for (int i = 0; i < MAX_PEND; i++) {
 			pfd[n++] = (struct pollfd){ .fd = sb->pend[i],
 						    .events = sb->pend_partial[i] ? 0 : POLLIN };
-			if (sb->pend[i] >= 0 && timeout < 0)
+			if (sb->pend[i] >= 0 && (timeout < 0 || timeout > 100))
 				timeout = 100;   /* to drop it when it stays silent */
 		}
 		/* every queue's event channels, and its wire while it can take a frame */
@@ -439,7 +441,8 @@ static int query(const char *path)
 
 struct sim_args {
 	const char *socket, *mac, *mtu, *tap, *gen_dst;
-	unsigned long domid, be_domid, vif, max_queues, hostile_every, fail_commits, fail_connects, gen_size,
+	unsigned long domid, be_domid, vif, max_queues, hostile_every, fail_commits, fail_connects, xs_delay,
+		watch_delay, gen_size,
 		ctl_size;
 	int stall, hostile, ctl_action;
 	bool no_rx_copy, verbose, stale_frontend;
@@ -480,6 +483,11 @@ static const struct opt serve_opts[] = {
 	    "one (its error node, then Closing)", .dflt = "0", .max = 1000),
 	OPT("fail-commits", 0, OPT_UINT, A(fail_commits), "N", "fail the next N transaction commits with "
 	    "EAGAIN", .dflt = "0", .max = 1000),
+	OPT("xs-write-delay", 0, OPT_UINT, A(xs_delay), "MS", "answer every XenStore write of the guest MS "
+	    "late (a loaded dom0's xenstored; the whole simulator waits)", .dflt = "0", .max = 10000),
+	OPT("watch-delay", 0, OPT_UINT, A(watch_delay), "MS", "act on the frontend's state MS after it "
+	    "changes, as netback's watch does on a loaded dom0 (at once by default)", .dflt = "0",
+	    .max = 60000),
 	OPT("gen-size", 0, OPT_UINT, A(gen_size), "N", "no wire: fill every RX buffer of every queue with an "
 	    "N-byte UDP frame, 60 up to MTU+14, in several slots past 4096 bytes (the load generator)",
 	    .min = 60, .max = 65535),
@@ -591,7 +599,8 @@ static int run_serve(void *args)
 				  .max_queues = (unsigned int)a->max_queues,
 				  .hostile_every = (unsigned int)a->hostile_every,
 				  .stale_frontend = a->stale_frontend,
-				  .fail_connects = (unsigned int)a->fail_connects };
+				  .fail_connects = (unsigned int)a->fail_connects,
+				  .watch_delay_ms = (unsigned int)a->watch_delay };
 	struct simback sb = { .lfd = -1, .sigfd = -1, .next_port = 7, .guest_ctl = -1, .sock_path = a->socket,
 			      .verbose = a->verbose };
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -649,6 +658,7 @@ static int run_serve(void *args)
 	if (!sb.srv || simnet_init(&sb.net, &cfg, sb.st, &sb.gt, sb.evt) < 0)
 		goto out;
 	xs_store_fail_next_commits(sb.st, (unsigned int)fail_commits);
+	xs_server_set_write_delay(sb.srv, (unsigned int)a->xs_delay);
 	fprintf(stderr, "xennet-simback: serving vif %u of domain %u on %s\n", cfg.vif, cfg.fe_domid, sb.sock_path);
 	ret = run(&sb) < 0 ? 1 : 0;
 out:

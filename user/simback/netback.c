@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "simback.h"
 #include "common/log.h"
@@ -563,6 +564,24 @@ static int connect_frontend(struct simnet *n)
 	return 0;
 }
 
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int simnet_timeout_ms(const struct simnet *n)
+{
+	long left;
+
+	if (!n->fe_due)
+		return -1;
+	left = n->fe_due - mono_ms();
+	return left < 0 ? 0 : (int)left;
+}
+
 void simnet_handle_state(struct simnet *n)
 {
 	unsigned long fe;
@@ -574,6 +593,16 @@ void simnet_handle_state(struct simnet *n)
 	}
 	if (!n->fe_changed)
 		return;
+	/* --watch-delay: netback's watch fires that much after the write
+	 * (xenwatch runs later; on a loaded dom0, much later), and reads the
+	 * state as it is then */
+	if (n->cfg.watch_delay_ms) {
+		if (!n->fe_due)
+			n->fe_due = mono_ms() + n->cfg.watch_delay_ms;
+		if (mono_ms() < n->fe_due)
+			return;
+		n->fe_due = 0;
+	}
 	n->fe_changed = false;
 	if (get_uint(n, n->fe_dir, "state", XenbusStateReconfigured, &fe))
 		return;

@@ -68,6 +68,8 @@ struct simnet_cfg {
 	struct gen_dst gen_dst;   /* the generator's destination (unset: another host) */
 	bool stale_frontend;      /* start with what an unbound kernel netfront leaves */
 	unsigned int fail_connects;  /* fail the first N connects as netback does a failed bind */
+	unsigned int watch_delay_ms;  /* act on the frontend's state this late (netback's watch
+				       * runs after the write returns: later on a loaded dom0) */
 };
 
 /* What the frontend asked for at connect (netback's read_xenbus_vif_flags). */
@@ -132,6 +134,7 @@ struct simnet {
 	char fe_dir[96], be_dir[96];
 	int be_state;
 	bool fe_changed;          /* set by the store listener, handled in simnet_poll */
+	long fe_due;              /* CLOCK_MONOTONIC ms when a delayed fe_changed is acted on (0: none) */
 	bool mcast_changed;       /* request-multicast-control written (netback watches it) */
 	bool connected;
 	bool away;                /* gone (Closed) and deaf to the frontend until simnet_back */
@@ -158,6 +161,8 @@ int simnet_init(struct simnet *n, const struct simnet_cfg *cfg, struct xs_store 
 void simnet_fini(struct simnet *n);
 /* Handle frontend state changes. */
 void simnet_handle_state(struct simnet *n);
+/* ms until simnet_handle_state has something due (-1: nothing). */
+int simnet_timeout_ms(const struct simnet *n);
 /* Serve every queue's rings: frontend TX to the wire, wire to frontend RX.
  * Returns the amount of work done. */
 unsigned int simnet_service(struct simnet *n);

@@ -38,6 +38,7 @@ struct xs_server {
 	struct xs_store *st;
 	uint16_t domid;
 	bool verbose;
+	unsigned int write_delay_ms;
 	char home[32];    /* "/local/domain/N" */
 	int nwatches;     /* every connection's */
 	struct xs_server_io io;
@@ -242,6 +243,9 @@ static void handle(struct xs_server *s, struct conn *c)
 		reply_err(c, ENOENT);
 		return;
 	}
+	if (s->write_delay_ms && (c->hdr.type == XS_WRITE || c->hdr.type == XS_MKDIR || c->hdr.type == XS_RM ||
+				  c->hdr.type == XS_SET_PERMS || c->hdr.type == XS_TRANSACTION_END))
+		poll(NULL, 0, (int)s->write_delay_ms);
 	switch (c->hdr.type) {
 	case XS_READ:
 	case XS_MKDIR:
@@ -556,6 +560,11 @@ static void service_conn(struct xs_server *s, struct conn *c)
 void xs_server_set_io(struct xs_server *s, const struct xs_server_io *io)
 {
 	s->io = *io;
+}
+
+void xs_server_set_write_delay(struct xs_server *srv, unsigned int delay_ms)
+{
+	srv->write_delay_ms = delay_ms;
 }
 
 int xs_server_watches(const struct xs_server *s)

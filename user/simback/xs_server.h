@@ -28,6 +28,10 @@ struct xs_server *xs_server_new(struct xs_store *st, uint16_t client_domid, bool
 void xs_server_free(struct xs_server *srv);
 /* Before the first connection. */
 void xs_server_set_io(struct xs_server *srv, const struct xs_server_io *io);
+/* Answer every write of a client (XS_WRITE, XS_MKDIR, XS_RM, XS_SET_PERMS,
+ * XS_TRANSACTION_END) delay_ms late, as a loaded dom0's xenstored does: the
+ * whole simulator waits meanwhile. */
+void xs_server_set_write_delay(struct xs_server *srv, unsigned int delay_ms);
 int xs_server_add_conn(struct xs_server *srv, int fd);
 int xs_server_pollfds(struct xs_server *srv, struct pollfd *pfds, int max);
 void xs_server_service(struct xs_server *srv, const struct pollfd *pfds, int n);
