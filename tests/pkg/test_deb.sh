@@ -29,12 +29,12 @@ check "debian/changelog's version ($(dpkg-parsechangelog -S Version)) is the Mak
 copy() {
 	mkdir -p "$1" && git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C "$1"
 }
+# (scripts/mkdeb.sh: dpkg-buildpackage in a copy under $T/deb, as the real
+# tier builds the .deb its domU installs)
 SRC=$T/deb/xennet-xdp-$VERSION
-copy "$SRC"
-(cd "$SRC" && dpkg-buildpackage -us -uc -b) >"$T/build.log" 2>&1; rc=$?
-check "dpkg-buildpackage -us -uc -b: exit 0" [ "$rc" = 0 ] || tail -30 "$T/build.log"
-DEB=$(ls "$T"/deb/xennet-xdp_"$VERSION"_*.deb 2>/dev/null | head -1)
-[ -n "$DEB" ] || { fail "no .deb built"; echo "# $NPASS passed, $NFAIL failed in $(basename "$0")"; exit 1; }
+DEB=$(scripts/mkdeb.sh "$T/deb" 2>"$T/mkdeb.err"); rc=$?
+check "dpkg-buildpackage -us -uc -b: exit 0" [ "$rc" = 0 ] || cat "$T/mkdeb.err"
+[ -f "$DEB" ] || { fail "no .deb built"; echo "# $NPASS passed, $NFAIL failed in $(basename "$0")"; exit 1; }
 
 dpkg-deb -c "$DEB" | awk '$1 !~ /^d/ { sub(/^\.\//, "", $6); print $6 }' | sort >"$T/files"
 cat >"$T/want" <<EOF
