@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,22 @@ static int do_echo(int port)
 		if (n >= 0)
 			sendto(s, buf, n, 0, (struct sockaddr *)&from, fl);
 	}
+}
+
+/* An unconnected UDP socket for addr (into a's address), if args_ok;
+ * else, or if there is no socket, one line and -1. */
+static int udp_to(const char *addr, struct sockaddr_in *a, bool args_ok)
+{
+	int s;
+
+	if (inet_pton(AF_INET, addr, &a->sin_addr) != 1 || !args_ok) {
+		fprintf(stderr, "framecheck: bad arguments\n");
+		return -1;
+	}
+	s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (s < 0)
+		perror("framecheck: socket");
+	return s;
 }
 
 /*
@@ -234,15 +251,9 @@ static int do_flood(const char *addr, int port, double secs)
 	double t0 = now(), t;
 	int s;
 
-	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || secs <= 0) {
-		fprintf(stderr, "framecheck: bad arguments\n");
+	s = udp_to(addr, &a, secs > 0);
+	if (s < 0)
 		return 2;
-	}
-	s = socket(AF_INET, SOCK_DGRAM, 0);
-	if (s < 0) {
-		perror("framecheck: socket");
-		return 2;
-	}
 	setsockopt(s, IPPROTO_IP, IP_MTU_DISCOVER, &pmtu, sizeof(pmtu));
 	big_rcvbuf(s);
 	/* not connected: ICMP port unreachable from the target must not turn
@@ -277,15 +288,9 @@ static int do_spray(const char *addr, int port, int n)
 	char payload[64] = "framecheck spray";
 	int s, sent = 0;
 
-	if (inet_pton(AF_INET, addr, &a.sin_addr) != 1 || port < 1 || n < 1 || port + n > 65536) {
-		fprintf(stderr, "framecheck: bad arguments\n");
+	s = udp_to(addr, &a, port >= 1 && n >= 1 && port + n <= 65536);
+	if (s < 0)
 		return 2;
-	}
-	s = socket(AF_INET, SOCK_DGRAM, 0);
-	if (s < 0) {
-		perror("framecheck: socket");
-		return 2;
-	}
 	for (int i = 0; i < n; i++) {
 		a.sin_port = htons((uint16_t)(port + i));
 		sent += sendto(s, payload, sizeof(payload), 0, (struct sockaddr *)&a, sizeof(a)) == sizeof(payload);
