@@ -66,11 +66,11 @@ rate() {
 	echo "$1 $2 $3" | awk -v s="$SIDE" -v r="$ROUND" '{ v = ($3 > 0) ? $2 / $3 / 1e6 : 0;
 		printf "RATE %s:%s#%s %.1f MB/s (%d bytes in %.2f s)\n", s, $1, r, v, $2, $3 }'
 }
-# cpu_rate METRIC TICKS BYTES: one RATE line: the domU's CPU (TICKS of 10
-# ms, cpu_busy in domu-checks.sh) per MiB moved.
+# cpu_rate METRIC TICKS BYTES: one RATE line: the frontend's CPU in the
+# domU (TICKS of 10 ms: cpu_fe in domu-checks.sh) per MiB moved.
 cpu_rate() {
 	echo "$1 $2 $3" | awk -v s="$SIDE" -v r="$ROUND" '{ v = ($3 > 0) ? $2 * 10 / ($3 / 1048576) : 0;
-		printf "RATE %s:%s#%s %.0f ms/MiB (domU CPU: %d ticks for %d bytes)\n", s, $1, r, v, $2, $3 }'
+		printf "RATE %s:%s#%s %.0f ms/MiB (frontend CPU: %d ticks for %d bytes)\n", s, $1, r, v, $2, $3 }'
 }
 # frame_rate METRIC SUMMARY: framecheck's summary line as a RATE line
 # (echoed frames per second, 32 in flight).
@@ -275,7 +275,7 @@ x_tcp_in() {
 x_tcp_out() {
 	rm -f /tmp/rx
 	c0=
-	domu 20 cpu_busy && c0=$(last_line)
+	domu 20 cpu_fe && c0=$(last_line)
 	t0=$(uptime_s)
 	if ! timeout 300 wget -q -O /tmp/rx "http://$DOMU_IP:8080/blob"; then
 		WHY="wget from the domU failed"
@@ -290,8 +290,9 @@ x_tcp_out() {
 		return 1
 	fi
 	rate tcp-domu-to-dom0 "$size" "$dt"
-	# (the domU's CPU for the transfer, and two calls of its agent)
-	domu 20 cpu_busy && [ -n "$c0" ] && cpu_rate cpu-tcp-domu-to-dom0 $(($(last_line) - c0)) "$size"
+	# (the frontend's CPU in the domU: the agent's own calls are process time,
+	# not counted)
+	domu 20 cpu_fe && [ -n "$c0" ] && cpu_rate cpu-tcp-domu-to-dom0 $(($(last_line) - c0)) "$size"
 	return 0
 }
 

@@ -381,20 +381,27 @@ servers() {
 	sha256sum /srv/blob | cut -d' ' -f1
 }
 
-# cpu_busy: the domU's CPU time so far, all vCPUs, in ticks of 10 ms
-# (USER_HZ): user, nice, system, irq and softirq from /proc/stat (what the
-# frontend, the stack and the application cost the guest; not idle, iowait
-# or steal).
-cpu_busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+# cpu_fe: the CPU the frontend and the stack under it have used so far, in
+# ticks of 10 ms (USER_HZ): every vCPU's irq and softirq time (/proc/stat:
+# the kernel's netfront, NAPI, the veth, the stack's packet work) and the
+# user and system time of every xennet-xdp process.  Not the application's
+# or this agent's own process time: that is the same on either side.
+cpu_fe() {
+	x=0
+	for p in $(pidof xennet-xdp); do
+		x=$((x + $(sed 's/^.*) //' "/proc/$p/stat" 2>/dev/null | awk '{ print $12 + $13 }')))
+	done
+	echo $(($(awk '/^cpu / { print $7 + $8 }' /proc/stat) + x))
+}
 
 # fetch URL: download over TCP into tmpfs; last line "SHA256 BYTES SECONDS
-# TICKS", TICKS the CPU the domU spent meanwhile (cpu_busy).
+# TICKS", TICKS the frontend's CPU meanwhile (cpu_fe).
 fetch() {
 	rm -f /tmp/rx
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	c0=$(cpu_busy)
+	c0=$(cpu_fe)
 	wget -q -O /tmp/rx "$1" || { echo "wget $1 failed"; return 1; }
-	c1=$(cpu_busy)
+	c1=$(cpu_fe)
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	echo "$(sha256sum /tmp/rx | cut -d' ' -f1) $(wc -c </tmp/rx) $(echo "$t0 $t1" | awk '{print $2 - $1}') $((c1 - c0))"
 	rm -f /tmp/rx
