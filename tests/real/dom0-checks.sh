@@ -330,8 +330,8 @@ traffic() {
 queues_busy() {
 	WHY=
 	framecheck spray $DOMU_IP 20000 32 >/dev/null &&
-		in_domu 20 "framecheck spray $DOM0_IP 20000 32" &&
-		in_domu 20 xennet_queues_busy
+		in_domu 60 "framecheck spray $DOM0_IP 20000 32" &&
+		in_domu 60 xennet_queues_busy
 	r_qb=$?
 	echo "INFO $SIDE:queues $(last_line)"
 	return $r_qb
@@ -375,13 +375,13 @@ jumbo() {
 	if [ "$1" = kernel ]; then
 		SIDE=kernel
 		WHY=
-		check jumbo-mtu in_domu 20 "set_mtu 9000" && jumbo_frames
-		domu 20 "set_mtu 1500"
+		check jumbo-mtu in_domu 60 "set_mtu 9000" && jumbo_frames
+		domu 60 "set_mtu 1500"
 	else
 		xenstore-write "$FE/mtu" 9000
 		if takeover takeover-jumbo; then
 			WHY=
-			check jumbo-mtu in_domu 20 "mtu_is 9000" && jumbo_frames
+			check jumbo-mtu in_domu 60 "mtu_is 9000" && jumbo_frames
 			xenstore-write "$FE/mtu" 1500
 			give_back handback-jumbo
 		else
@@ -854,13 +854,13 @@ zerocopy() {
 	if takeover takeover-zerocopy "xennet_connect --takeover --zerocopy"; then
 		SIDE=zerocopy
 		WHY=
-		if in_domu 20 "xn status \$IFNAME" && printf '%s' "$OUT" | grep -q 'mode  *zero-copy'; then
+		if in_domu 60 "xn status \$IFNAME" && printf '%s' "$OUT" | grep -q 'mode  *zero-copy'; then
 			pass status-says-zero-copy
 		else
 			fail status-says-zero-copy "$(one_line "$OUT")"
 		fi
 		traffic 1
-		check offloads-at-work in_domu 20 xennet_offloads
+		check offloads-at-work in_domu 60 xennet_offloads
 		echo "INFO zerocopy:offloads after round 1: $(last_line)"
 		check queues-carry-traffic queues_busy
 		domu 20 xennet_negotiated && echo "INFO zerocopy:negotiated $(last_line)"
@@ -986,7 +986,7 @@ if [ "$MODE" = both ]; then
 		fi
 		traffic 1
 		WHY=
-		check offloads-at-work in_domu 20 xennet_offloads
+		check offloads-at-work in_domu 60 xennet_offloads
 		echo "INFO xennet:offloads after round 1: $(last_line)"
 		check queues-carry-traffic queues_busy
 		no_oops takeover
