@@ -65,13 +65,20 @@ static void dump_node(void *ctx, const char *path, const char *val, unsigned int
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	/* the reference and the dump buffers live for the whole run (the
+	 * store under test is made new for each input); what the reference
+	 * holds is freed at the end of each, as the store's is */
+	static struct ref_store *r;
+	static struct dump d1, d2;
 	struct in in = { data, size };
 	struct xs_store *s = xs_store_new();
-	struct ref_store *r = ref_store_new();
 	uint32_t tx = 0, rtx = 0;
 	char path[64];
 
-	if (!s || !r)
+	if (!r && !(r = ref_store_new()))
+		abort();
+	ref_store_reset(r);
+	if (!s)
 		abort();
 	while (in.n) {
 		unsigned int op = take(&in);
@@ -155,21 +162,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			die("a commit", "(end)", e1, e2);
 	}
 	{
-		struct dump d1 = { 0 }, d2 = { 0 };
 		const char *bad = xs_store_check(s);
 
 		if (bad) {
 			fprintf(stderr, "fuzz_xs_store: %s\n", bad);
 			abort();
 		}
+		d1.len = d2.len = 0;
 		xs_store_walk(s, dump_node, &d1);
 		ref_store_walk(r, dump_node, &d2);
 		if (d1.len != d2.len || memcmp(d1.buf, d2.buf, d1.len))
 			die("the tree", "(end)", (int)d1.len, (int)d2.len);
-		free(d1.buf);
-		free(d2.buf);
 	}
 	xs_store_free(s);
-	ref_store_free(r);
+	ref_store_clear(r);
 	return 0;
 }

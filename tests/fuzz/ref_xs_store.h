@@ -8,6 +8,13 @@
 struct ref_store;
 struct ref_store *ref_store_new(void);
 void ref_store_free(struct ref_store *s);
+/* One store for every input of a fuzz run: ref_store_reset() makes s what
+ * ref_store_new() makes (no transaction, no listener) but for the memory it
+ * can keep; ref_store_clear() frees what s holds but that memory, and s is
+ * of no use until the next ref_store_reset().  (An input that leaves memory
+ * allocated is run again by libFuzzer, to look for a leak.) */
+void ref_store_reset(struct ref_store *s);
+void ref_store_clear(struct ref_store *s);
 int ref_store_read(struct ref_store *s, uint32_t tx, const char *path, char **val, unsigned int *len);
 int ref_store_write(struct ref_store *s, uint32_t tx, const char *path, const char *val, unsigned int len);
 int ref_store_mkdir(struct ref_store *s, uint32_t tx, const char *path);
