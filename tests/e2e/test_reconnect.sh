@@ -96,4 +96,30 @@ check "restore: down exits 0 ($rc): no pre-restore channel was ever unbound" [ "
 check "restore: no grant left, frontend Closed" [ "$(query grants-active)/$(query frontend-state)" = 0/6 ]
 check "restore: nothing left behind" no_leftovers
 stop_sim
+
+# 4. zero-copy: its UMEM is granted only while a connection may use it
+#    (nothing shared while the backend is away), and shared anew after a
+#    restore (the old grants died with the old domain; the reopened XSK
+#    once found its queue still taken, EBUSY, and traffic never came back)
+start_sim --tap wire0 || exit 1
+start_up --netns "$GUEST" --timeout 2 --zerocopy --trust-backend
+wait_log "$T/up.log" "connected to backend" || fail "zero-copy: connect"
+inw_up; ing_up
+check "zero-copy: traffic, UMEM granted ($(query grants-active) grants)" \
+	eval 'pings 10 && [ "$(query grants-active)" -gt 2048 ]'
+"$SB" ctl --socket "$SOCK" away
+sleep 3
+check "zero-copy, away: nothing shared while waiting" \
+	[ "$(query frontend-state)/$(query grants-active)/$(query evtchn-bound)" = 1/0/0 ]
+"$SB" ctl --socket "$SOCK" back
+check "zero-copy, back: traffic within 30 s" pings 30
+"$SB" ctl --socket "$SOCK" restore
+check "zero-copy, restore to domain 2: traffic within 10 s" pings 10
+read -r sent got < <(tcp_sha)
+check "zero-copy, restore: 2 MiB over TCP intact" eval '[ -n "$sent" ] && [ "$sent" = "$got" ]'
+check "zero-copy, restore: no error said" eval '! grep -q "can.t share\|binding" "$T/up.log"'
+stop_up; rc=$?
+check "zero-copy: clean exit ($rc), no grant left" eval '[ "$rc" = 0 ] && [ "$(query grants-active)" = 0 ]'
+stop_sim
+check "zero-copy: nothing left behind" no_leftovers
 finish

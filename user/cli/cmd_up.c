@@ -41,6 +41,7 @@ struct up {
 	int zerocopy;                  /* 1 --zerocopy, 0 --copy, -1 default (copy) */
 	bool trust_backend;
 	struct nq_zc zc[NF_MAX_QUEUES];
+	bool zc_shared;              /* zero-copy: the UMEM is shared now */
 	long timeout_ms;
 	unsigned int umem_frames, queues;
 	struct plat *plat;
@@ -343,6 +344,7 @@ static int open_port(struct up *u)
 			return -1;
 	}
 	u->port_open = true;
+	u->zc_shared = u->port.zc;
 	u->nf.mtu = cfg.mtu;
 	nf_log(&u->nf, LOG_INFO, "%s: %u UMEM frames a queue%s", u->port.zc ? "zero-copy" : "copy mode",
 	       cfg.nframes, u->port.zc ? ", granted to the backend for the connection's life" : "");
@@ -354,21 +356,38 @@ static int open_port(struct up *u)
 	return 0;
 }
 
-/* The guest moved: zero-copy's UMEM grants died with the old grant table
- * (and may name a different backend domain now): share them again. */
-static int moved(void *ctx)
+/* Zero-copy: the UMEM is granted only while a connection may use it.  A
+ * lost connection, or a guest that moved (its grants dead with the old
+ * grant table, the backend perhaps in another domain), gives it back; the
+ * next connect shares a new one with the backend of then. */
+static void zc_unshare(void *ctx)
+{
+	struct up *u = ctx;
+
+	if (!u->port.zc || !u->zc_shared)
+		return;
+	xdp_port_close_queues(&u->port);
+	u->zc_shared = false;
+	zc_describe(u);
+}
+
+static int zc_share(void *ctx)
 {
 	struct up *u = ctx;
 	int err;
 
-	if (!u->port.zc)
+	if (!u->port.zc || u->zc_shared)
 		return 0;
-	err = xdp_port_reopen_queues(&u->port);
+	err = xdp_port_open_queues(&u->port);
 	zc_describe(u);
-	if (err < 0)
+	if (err < 0) {
 		nf_log(&u->nf, LOG_ERR, "can't share the UMEM with domain %u again: %s", u->nf.be_domid,
 		       strerror(-err));
-	return err;
+		xdp_port_close_queues(&u->port);
+		return err;
+	}
+	u->zc_shared = true;
+	return 0;
 }
 
 static void traffic_off(void *ctx);
@@ -663,7 +682,7 @@ static int run(void *cfg)
 			       u.nf.fe_dir, stale);
 	}
 	u.nf.hooks = (struct nf_hooks){ .ctx = &u, .traffic_on = traffic_on, .traffic_off = traffic_off,
-					.moved = moved };
+					.unshare = zc_unshare, .share = zc_share };
 	if (netfront_watch(&u.nf) < 0)
 		goto out;
 	save_state(&u);

@@ -274,6 +274,14 @@ static void close_queues(struct xdp_port *port)
 	for (unsigned int i = 0; i < PORT_MAX_QUEUES; i++) {
 		struct port_queue *pq = &port->q[i];
 
+		/* the XSK map holds the socket too: out of it first, or the
+		 * socket outlives close() still bound to its queue (EBUSY for
+		 * the next one: zero-copy's re-share after a restore) */
+		if (pq->xsk.fd >= 0 && port->skel) {
+			uint32_t key = i;
+
+			bpf_map_delete_elem(bpf_map__fd(port->skel->maps.xennet_xsks), &key);
+		}
 		if (pq->xsk.fd >= 0)
 			xsk_close(&pq->xsk);
 		if (pq->area && port->cfg.umem_free)
@@ -303,9 +311,13 @@ static int open_queues(struct xdp_port *port)
 	return 0;
 }
 
-int xdp_port_reopen_queues(struct xdp_port *port)
+void xdp_port_close_queues(struct xdp_port *port)
 {
 	close_queues(port);
+}
+
+int xdp_port_open_queues(struct xdp_port *port)
+{
 	return open_queues(port);
 }
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <poll.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -60,6 +61,21 @@ static int map_ring(struct xsk *x, int i, off_t pgoff, const struct xdp_ring_off
 	return 0;
 }
 
+/* bind(), again while the queue is still taken (EBUSY) for up to a second:
+ * the kernel lets go of a closed socket's queue from a workqueue, after
+ * close() returned (a reopen right after a close: zero-copy's new UMEM
+ * after a restore). */
+static int bind_queue(int fd, const struct sockaddr_xdp *sxdp)
+{
+	for (int tries = 0;; tries++) {
+		if (bind(fd, (const struct sockaddr *)sxdp, sizeof(*sxdp)) == 0)
+			return 0;
+		if (errno != EBUSY || tries >= 100)
+			return -1;
+		poll(NULL, 0, 10);
+	}
+}
+
 int xsk_open(struct xsk *x, const struct xsk_cfg *c)
 {
 	struct xdp_mmap_offsets off;
@@ -114,7 +130,7 @@ int xsk_open(struct xsk *x, const struct xsk_cfg *c)
 	x->tx.cached_cons = *x->tx.consumer + n;
 	what = "binding";
 	sxdp.sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP | (c->want_sg ? XDP_USE_SG : 0);
-	if (bind(x->fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) == 0) {
+	if (bind_queue(x->fd, &sxdp) == 0) {
 		x->sg = c->want_sg;
 		return 0;
 	}
@@ -122,7 +138,7 @@ int xsk_open(struct xsk *x, const struct xsk_cfg *c)
 		goto fail;
 	/* a kernel before 6.6 has no multi-buffer AF_XDP */
 	sxdp.sxdp_flags = XDP_COPY | XDP_USE_NEED_WAKEUP;
-	if (bind(x->fd, (struct sockaddr *)&sxdp, sizeof(sxdp)) == 0)
+	if (bind_queue(x->fd, &sxdp) == 0)
 		return 0;
 fail:
 	err = -errno;

@@ -451,6 +451,8 @@ static int connect_backend(struct netfront *nf)
 	}
 	if (negotiate(nf) < 0)
 		return -1;
+	if (nf->hooks.share && nf->hooks.share(nf->hooks.ctx) < 0)
+		return -1;
 	for (unsigned int i = 0; i < nf->nq; i++) {
 		struct netif_queue *q = &nf->q[i];
 
@@ -552,6 +554,8 @@ static void lost(struct netfront *nf, long now_ms)
 	if (nf->hooks.traffic_off)
 		nf->hooks.traffic_off(nf->hooks.ctx);
 	release_queues(nf, false);
+	if (nf->hooks.unshare)
+		nf->hooks.unshare(nf->hooks.ctx);
 	xb_switch_state(nf->plat, nf->fe_dir, XenbusStateClosed);
 	nf->phase = NF_WAIT_CLOSED;
 	nf->deadline_ms = now_ms + NF_WAIT_CLOSED_MS;
@@ -599,11 +603,13 @@ static void follow(struct netfront *nf, const char *why)
 	if (nf->nq && nf->plat->ops->evt_abandon(nf->plat) < 0)
 		nf_log(nf, LOG_WARNING, "can't open a new event channel handle: %s", strerror(errno));
 	release_queues(nf, true);
+	if (nf->hooks.unshare)
+		nf->hooks.unshare(nf->hooks.ctx);
 	if (nf->be_watched[0])
 		nf->plat->ops->xs_unwatch(nf->plat, nf->be_watched, "backend");
 	nf->be_watched[0] = '\0';
 	if (read_location(nf, nf->be_dir, &nf->be_domid, &nf->domid, false) < 0 ||
-	    watch_backend(nf) < 0 || (nf->hooks.moved && nf->hooks.moved(nf->hooks.ctx) < 0)) {
+	    watch_backend(nf) < 0) {
 		nf->phase = NF_FAILED;
 		return;
 	}

@@ -32,9 +32,13 @@ struct nf_hooks {
 	void *ctx;
 	int (*traffic_on)(void *ctx);    /* queues connected: start the datapath */
 	void (*traffic_off)(void *ctx);  /* before the queues are released */
-	/* the guest moved: every grant is dead (zero-copy: the UMEM must be
-	 * shared again); called with traffic off, before connecting again */
-	int (*moved)(void *ctx);
+	/* zero-copy: the UMEM is granted to the backend only while a
+	 * connection may use it.  unshare: the connection is lost, or the
+	 * guest moved (every grant dead with the old grant table, and the
+	 * backend's domain may be another now); called with traffic off and
+	 * the queues released.  share: before each connect (no-op if shared). */
+	void (*unshare)(void *ctx);
+	int (*share)(void *ctx);
 };
 
 /* What the frontend would like (cmd_up decides, from options and what the
