@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XENNET_STATS_MAGIC 0x78656e3373746174ull  /* "xen3stat" */
+#define XENNET_STATS_MAGIC 0x78656e3473746174ull  /* "xen4stat" (the layout's version) */
 #define XENNET_STATS_QUEUES 8                     /* the most queues an instance runs */
 
 struct xennet_queue_stats {
@@ -45,6 +45,7 @@ struct xennet_queue_stats {
 	uint64_t tx_copied_bytes;   /* guest -> backend: UMEM frames into Xen buffers */
 	uint64_t wakeups_spurious;  /* event-channel wakeups that found no work */
 	uint64_t wakeups_throttled; /* times a storm of them kept the channel masked a while */
+	uint64_t rx_refill_short;   /* zero-copy: RX refills that ran out of free UMEM frames */
 };
 
 /* Field names, in order, as `xennet-xdp stats` prints them. */
@@ -55,7 +56,8 @@ struct xennet_queue_stats {
 	X(wakeups) X(xsk_rx_dropped) X(xsk_rx_invalid) X(xsk_rx_ring_full)     \
 	X(xsk_fill_empty) X(xsk_tx_invalid) X(xsk_tx_ring_empty) X(rx_gso)       \
 	X(rx_gso_segments) X(rx_csum_offloaded) X(rx_csum_sw) X(rx_copied_bytes)  \
-	X(tx_copied_bytes) X(wakeups_spurious) X(wakeups_throttled)
+	X(tx_copied_bytes) X(wakeups_spurious) X(wakeups_throttled)           \
+	X(rx_refill_short)
 
 /* The file RUN_DIR/<ifname>.stats holds this. */
 struct xennet_stats_file {

@@ -347,7 +347,7 @@ const struct opt_cmd cmd_stats_def = OPT_CMD(
 	"tx_errors, tx_invalid, tx_ring_full, fill_short, notifies, wakeups, xsk_rx_dropped, "
 	"xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty, xsk_tx_invalid, xsk_tx_ring_empty, rx_gso, "
 	"rx_gso_segments, rx_csum_offloaded, rx_csum_sw, rx_copied_bytes, tx_copied_bytes, "
-	"wakeups_spurious, wakeups_throttled} (every queue's sum), queues [{queue, counters {the "
+	"wakeups_spurious, wakeups_throttled, rx_refill_short} (every queue's sum), queues [{queue, counters {the "
 	"same}}] (each queue in use), xdp {program, packets, bytes, redirected, dropped}, filters "
 	"[{program, map, packets, passed, dropped}]}, plus interval_s and rates {rx_pps, rx_bps, "
 	"tx_pps, tx_bps, rx_drops_ps, tx_drops_ps, invalid_ps} with --interval (the first report "

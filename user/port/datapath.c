@@ -530,6 +530,11 @@ static void *run(void *arg)
 		/* a response left on the ring for want of a UMEM frame is no
 		 * reason to go round again: with nothing else done, sleep (busy
 		 * polling too), briefly, for the kernel to complete frames */
+		/* zero-copy with every free frame posted or in flight: with
+		 * some on the XSK, as blocked (they come back with completions
+		 * nothing signals); with none, only the backend's responses
+		 * bring frames back, and its event channel says so */
+		blocked = blocked || (q->rx_starved && dp->pq->xsk_tx_out);
 		if (work || (dp->busy && !blocked))
 			continue;
 		if (nq_final_check(q, blocked))

@@ -142,6 +142,7 @@ void nq_rx_refill(struct netif_queue *q)
 {
 	int need;
 
+	q->rx_starved = false;
 	if (q->broken || !RING_FREE_REQUESTS(&q->rx))
 		return;
 	/* the request at ring index i names buffer and id i mod RING_SIZE: a
@@ -154,8 +155,11 @@ void nq_rx_refill(struct netif_queue *q)
 
 		if (q->zc) {
 			/* zero-copy: a free UMEM frame becomes this slot's buffer */
-			if (!q->zc->rx_frame(q->zc->ctx, &addr))
+			if (!q->zc->rx_frame(q->zc->ctx, &addr)) {
+				q->rx_starved = true;
+				q->st->rx_refill_short++;
 				break;
+			}
 			q->rx_addr[id] = addr;
 			req->gref = q->zc->refs[addr / PAGE];
 		} else {
@@ -509,5 +513,8 @@ bool nq_final_check(struct netif_queue *q, bool rx_blocked)
 		return false;
 	RING_FINAL_CHECK_FOR_RESPONSES(&q->rx, rx_more);
 	RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, tx_more);
-	return (rx_more && !rx_blocked) || tx_more || RING_FREE_REQUESTS(&q->rx);
+	/* free RX slots are work only while there is something to post in
+	 * them (zero-copy: free frames; starved, they come back with the
+	 * kernel's completions, which nothing signals) */
+	return (rx_more && !rx_blocked) || tx_more || (RING_FREE_REQUESTS(&q->rx) && !q->rx_starved);
 }

@@ -100,6 +100,7 @@ struct netif_queue {
 	unsigned int tx_null_owed;            /* NETIF_RSP_NULL answers owed for extra slots */
 
 	bool broken;
+	bool rx_starved;        /* zero-copy: the last refill ran out of free frames */
 	const char *broken_why;
 	struct xennet_queue_stats *st;        /* may point into a shared file */
 	struct xennet_queue_stats own_st;
