@@ -52,8 +52,14 @@ start_sim() {
 stop_sim() { [ -n "$SIM_PID" ] && kill "$SIM_PID" && wait "$SIM_PID" 2>/dev/null; SIM_PID=; }
 
 # start_up [xennet-xdp up options...]: frontend in the background, log in $T/up.log
+# XENNET_E2E_UP_OPTS: options added to every start_up ("--zerocopy
+# --trust-backend" runs the suite in zero-copy mode; ZC is then 1, for the
+# few checks whose figures depend on the mode)
+ZC=0
+case " ${XENNET_E2E_UP_OPTS:-} " in *" --zerocopy "*) ZC=1 ;; esac
 start_up() {
-	"$XN" up --sim "$SOCK" --ifname "$IFN" "$@" >"$T/up.log" 2>&1 &
+	# shellcheck disable=SC2086 # (options, split)
+	"$XN" up --sim "$SOCK" --ifname "$IFN" "$@" ${XENNET_E2E_UP_OPTS:-} >"$T/up.log" 2>&1 &
 	UP_PID=$!
 }
 # wait_log FILE PATTERN [SECONDS]

@@ -16,7 +16,9 @@ keys=$(xs_ls /local/domain/1/device/vif/0)
 check "handshake: frontend keys are exactly netif.h's ($keys)" [ "$keys" = \
  "backend backend-id event-channel-rx event-channel-tx feature-no-csum-offload feature-rx-notify feature-sg handle mac mtu request-rx-copy rx-ring-ref state trusted tx-ring-ref " ]
 check "handshake: both ends Connected" [ "$(query frontend-state)/$(query backend-state)" = 4/4 ]
-check "handshake: rings and 512 buffers granted" [ "$(query grants-active)" = 514 ]
+# (zero-copy, XENNET_E2E_UP_OPTS: the rings and the queue's 1024 UMEM frames)
+check "handshake: rings and 512 buffers granted (zero-copy: 1024 UMEM frames)" \
+	[ "$(query grants-active)" = "$([ "$ZC" = 1 ] && echo 1026 || echo 514)" ]
 check "handshake: $IFN exists with the vif's MAC" \
 	sh -c "ip netns exec $GUEST ip link show $IFN | grep -q 00:16:3e:00:00:01"
 

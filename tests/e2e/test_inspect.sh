@@ -22,11 +22,14 @@ check "status: names backend, both states Connected, channels 7,8 (queue 0) 9,10
 	"grep -q 'backend .*/local/domain/0/backend/vif/1/0 (domain 0)' $T/status &&
 	 grep -q 'frontend Connected, backend Connected' $T/status && grep -q 'event channels *7,8 9,10\$' $T/status"
 check "status --json: exit 0" eval '"$XN" status --json >"$T/status.json"'
+# (the mode's own figures: copy by default, or zero-copy's)
+mode=copy frames=4096
+[ "$ZC" = 1 ] && mode=zero-copy frames=1024
 check "status --json: parses, documented fields match" jq -e \
-	--arg ifn "$IFN" --arg peer "$IFN-p" 'length == 1 and .[0].ifname == $ifn and .[0].vif == 0 and .[0].backend_domid == 0 and
+	--arg ifn "$IFN" --arg peer "$IFN-p" --arg mode "$mode" --argjson frames "$frames" 'length == 1 and .[0].ifname == $ifn and .[0].vif == 0 and .[0].backend_domid == 0 and
 	 .[0].frontend_state == "Connected" and .[0].backend_state == "Connected" and
 	 (.[0].features | index("rx-copy")) != null and .[0].event_channels == [7, 8, 9, 10] and
-	 .[0].rx_mode == "copy" and .[0].poll == "interrupt" and .[0].queues == 2 and .[0].umem_frames == 4096 and
+	 .[0].rx_mode == $mode and .[0].poll == "interrupt" and .[0].queues == 2 and .[0].umem_frames == $frames and
 	 .[0].mac == "00:16:3e:00:00:01" and .[0].mtu == 1500 and .[0].peer == $peer and
 	 .[0].peer_programs[0].name == "xennet_redirect" and .[0].guest_programs == []' "$T/status.json"
 
