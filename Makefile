@@ -64,7 +64,7 @@ SYSTEMD_UNIT := $(B)/systemd/xennet-xdp@.service
 EXAMPLE := $(B)/conf/example.conf
 PROGRAMS := $(BINS) $(FILTER_OBJS) $(DOCS) $(SYSTEMD_UNIT) $(EXAMPLE)
 
-.PHONY: all programs deps test test-unit test-e2e test-xen test-setup test-pkg test-fuzz fuzz fuzz-build \
+.PHONY: all programs deps test test-unit test-e2e test-e2e-zc test-xen test-setup test-pkg test-fuzz fuzz fuzz-build \
 	soak demo bench install uninstall clean help asan
 all: $(PROGRAMS) $(UNIT_BINS) $(TOOL_BINS) $(TOOL_BPF)
 programs: $(PROGRAMS)
@@ -77,6 +77,7 @@ help:
 	@echo "make test       build and run every test; ends with 'N passed, N failed' (root)"
 	@echo "make test-unit  cmocka unit tests only"
 	@echo "make test-e2e   end-to-end tests against xennet-simback in network namespaces (root)"
+	@echo "make test-e2e-zc the same, every xennet-xdp up in zero-copy mode (root)"
 	@echo "make test-xen   the real tier: Xen 4.17 + Linux xen-netback under QEMU TCG (root)"
 	@echo "make test-setup the README's build on a fresh Debian root (mmdebstrap, cached) (root)"
 	@echo "make soak       1000 backend restarts under traffic, then 10 min of TCP/UDP checks (root)"
@@ -182,6 +183,8 @@ test-unit: all
 	@tests/run.sh unit
 test-e2e: deps all
 	@tests/run.sh e2e
+test-e2e-zc: deps all
+	@tests/run.sh e2e-zc
 test-xen: deps all
 	@tests/run.sh xen
 test-setup: deps

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Run the test tiers named on the command line (build, pkg, setup, unit,
-# fuzz, e2e, xen, or all) and end with one line "N passed, N failed".  Exit
+# fuzz, e2e, xen, or all; e2e-zc, the e2e suite in zero-copy mode, is not
+# in all) and end with one line "N passed, N failed".  Exit
 # status 0 only if none failed.
 set -u
 cd "$(dirname "$0")/.."
@@ -76,7 +77,9 @@ for tier in $tiers; do
 		tests/fuzz/run.sh short 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
 		count "$log" "$rc" "tests/fuzz/run.sh"
 		rm -f "$log" ;;
-	e2e)
+	e2e | e2e-zc)
+		# e2e-zc: the same suite with every up in zero-copy mode
+		[ "$tier" = e2e-zc ] && export XENNET_E2E_UP_OPTS="--zerocopy --trust-backend"
 		for t in tests/e2e/test_*.sh; do
 			log=$(mktemp)
 			echo "== $t"
