@@ -91,7 +91,7 @@ for tier in $tiers; do
 		log=$(mktemp)
 		echo "== tests/real/run.sh"
 		# xennet-xdp as users get it: this tree's .deb, installed in the domU
-		timeout 1500 bash tests/real/run.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+		timeout 3000 bash tests/real/run.sh 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
 		count "$log" "$rc" "tests/real/run.sh"
 		rm -f "$log" ;;
 	*) echo "unknown tier $tier" >&2; exit 2 ;;

@@ -32,8 +32,8 @@
 #                     tests/run.sh's timeout; 8 or more for steadier rates)
 #   XEN_ROUNDS        measurement rounds per side (default 2)
 #   XEN_XENNET_OPTS   extra options for every `xennet-xdp up` (say --zerocopy)
-#   XEN_TIMEOUT       overall limit in seconds (default 1440: under the
-#                     timeout 1500 of tests/run.sh, so that a slow run still
+#   XEN_TIMEOUT       overall limit in seconds (default 2940: under the
+#                     timeout 3000 of tests/run.sh, so that a slow run still
 #                     prints its checks and says it timed out)
 #   XEN_VERBOSE=1     print the whole serial console log
 # The full serial log of the boot (with the xenstore dumps, "XS" lines, and
@@ -49,7 +49,7 @@ netfront | both) ;;
 xennet) MODE=both ;;
 *) echo "usage: $0 [netfront|both]" >&2; exit 2 ;;
 esac
-XEN_TIMEOUT=${XEN_TIMEOUT:-1440}
+XEN_TIMEOUT=${XEN_TIMEOUT:-2940}
 [ "$(id -u)" = 0 ] || die "run as root (apt-get for QEMU; nothing else needs it)"
 
 # One run at a time per cache (the stage and image directories are shared).
