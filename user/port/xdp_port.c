@@ -141,6 +141,11 @@ static int attach_program(struct xdp_port *port)
 		port->prog = NULL;
 		return (int)err;
 	}
+	/* frames of several buffers are ours to handle (SEC("xdp.frags")):
+	 * said to libxdp too, or its dispatcher is loaded without frags and
+	 * the veth refuses XDP at an MTU past one page (the real tier at MTU
+	 * 9000: "veth: Peer MTU is too large to set XDP", ERANGE) */
+	xdp_program__set_xdp_frags_support(port->prog, true);
 	no_dispatcher = false;
 	holding = true;
 	held_len = 0;
