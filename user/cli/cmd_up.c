@@ -18,6 +18,7 @@
 #include "cli/config.h"
 #include "cli/keeper.h"
 #include "cli/stale.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/mac.h"
 #include "port/datapath.h"
@@ -56,14 +57,6 @@ struct up {
 	char took_over[32];
 	unsigned int dp_stuck_s[NF_MAX_QUEUES];   /* seconds each datapath thread was seen stuck */
 };
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static const char *phase_name(enum nf_phase p)
 {

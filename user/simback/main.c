@@ -20,6 +20,7 @@
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
+#include "common/clock.h"
 #include "common/fdpass.h"
 #include "common/mac.h"
 #include "common/opts.h"
@@ -260,14 +261,6 @@ static void ctl_handle(struct simback *sb, int i)
 	if (fdpass_send(sb->ctl[i], &m, sizeof(m), out, nout) < 0 ||
 	    (tlen && fdpass_send(sb->ctl[i], text, (size_t)tlen, NULL, 0) < 0))
 		ctl_close(sb, i);
-}
-
-static long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* A new connection waits, without holding up the loop, until its first

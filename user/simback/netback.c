@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include "simback.h"
+#include "common/clock.h"
 #include "common/log.h"
 #include "common/parse.h"
 
@@ -564,21 +564,13 @@ static int connect_frontend(struct simnet *n)
 	return 0;
 }
 
-static long mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int simnet_timeout_ms(const struct simnet *n)
 {
 	long left;
 
 	if (!n->fe_due)
 		return -1;
-	left = n->fe_due - mono_ms();
+	left = n->fe_due - now_ms();
 	return left < 0 ? 0 : (int)left;
 }
 
@@ -598,8 +590,8 @@ void simnet_handle_state(struct simnet *n)
 	 * state as it is then */
 	if (n->cfg.watch_delay_ms) {
 		if (!n->fe_due)
-			n->fe_due = mono_ms() + n->cfg.watch_delay_ms;
-		if (mono_ms() < n->fe_due)
+			n->fe_due = now_ms() + n->cfg.watch_delay_ms;
+		if (now_ms() < n->fe_due)
 			return;
 		n->fe_due = 0;
 	}
