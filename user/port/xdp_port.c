@@ -165,7 +165,6 @@ static int attach_program(struct xdp_port *port)
 	return 0;
 }
 
-static int open_queues(struct xdp_port *port);
 
 /* One queue: its UMEM, its socket bound to the peer's queue, in the XSK
  * map at its index; half its frames on the fill ring, half for XSK TX. */
@@ -267,14 +266,14 @@ int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 		return fail(port, "can't pin maps under " BPFFS "/xennet", err);
 	port->cfg = *cfg;
 	port->zc = cfg->umem_alloc != NULL;
-	err = open_queues(port);
+	err = xdp_port_open_queues(port);
 	if (err)
 		return fail(port, port->zc ? "can't create the AF_XDP socket over granted pages"
 					   : "can't create the AF_XDP socket", err);
 	return 0;
 }
 
-static void close_queues(struct xdp_port *port)
+void xdp_port_close_queues(struct xdp_port *port)
 {
 	for (unsigned int i = 0; i < PORT_MAX_QUEUES; i++) {
 		struct port_queue *pq = &port->q[i];
@@ -301,7 +300,7 @@ static void close_queues(struct xdp_port *port)
 	port->nqueues = 0;
 }
 
-static int open_queues(struct xdp_port *port)
+int xdp_port_open_queues(struct xdp_port *port)
 {
 	port->sg = port->txmd = true;
 	for (unsigned int i = 0; i < port->cfg.nqueues; i++) {
@@ -316,19 +315,10 @@ static int open_queues(struct xdp_port *port)
 	return 0;
 }
 
-void xdp_port_close_queues(struct xdp_port *port)
-{
-	close_queues(port);
-}
-
-int xdp_port_open_queues(struct xdp_port *port)
-{
-	return open_queues(port);
-}
 
 void xdp_port_close(struct xdp_port *port)
 {
-	close_queues(port);
+	xdp_port_close_queues(port);
 	if (port->attached)
 		xdp_program__detach(port->prog, port->peer_ifindex, XDP_MODE_NATIVE, 0);
 	if (port->prog)

@@ -93,9 +93,9 @@ unsigned int xdp_port_reap(struct port_queue *pq);
  * to the fill ring, for the guest's next frame). */
 bool xdp_port_zc_rx_frame(void *ctx, uint64_t *addr);
 void xdp_port_zc_give_back(void *ctx, uint64_t addr, bool rx);
-/* Zero-copy: close every queue's socket and give its UMEM back (the
- * grants revoked), and open them again (a new UMEM, shared with
- * cfg.umem_alloc anew).  0 or -errno. */
+/* Close every queue's socket and give its UMEM back (zero-copy: the
+ * grants revoked); open them again (zero-copy: a new UMEM, shared with
+ * cfg.umem_alloc anew).  Open: 0 or -errno. */
 void xdp_port_close_queues(struct xdp_port *port);
 int xdp_port_open_queues(struct xdp_port *port);
 
