@@ -142,5 +142,14 @@ no_leftovers() {
 
 finish() {
 	echo "# $NPASS passed, $NFAIL failed in $(basename "$0")"
+	# what CI shows is this output: a failure leaves the logs' ends in it
+	if [ "$NFAIL" != 0 ]; then
+		local f
+		for f in "$T"/*.log; do
+			[ -f "$f" ] || continue
+			echo "# --- last lines of $(basename "$f")"
+			tail -n 40 "$f" | sed 's/^/# /'
+		done
+	fi
 	[ "$NFAIL" = 0 ]
 }

@@ -7,6 +7,9 @@
  *   xskbench rx IFACE SECONDS        count frames redirected into IFACE's XSK,
  *                                    for SECONDS from the first one (at most
  *                                    5 s are spent waiting for it)
+ *   xskbench hold IFACE SECONDS      only bind IFACE's queue 0, say "bound",
+ *                                    and keep it SECONDS (a queue some other
+ *                                    socket holds: EBUSY for the next one)
  * Prints "pps N" (frames completed or received per second) and "cpu_ns N"
  * (this process's user + system CPU time per frame, in ns). */
 #define _GNU_SOURCE
@@ -39,6 +42,7 @@ int main(int argc, char **argv)
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
 	bool is_tx = argc == 5 && !strcmp(argv[1], "tx");
+	bool is_hold = argc == 4 && !strcmp(argv[1], "hold");
 	unsigned int size = is_tx ? (unsigned int)atoi(argv[3]) : 0;
 	double secs = atof(argv[argc - 1]), t0, t1, c0;
 	uint64_t done = 0, inflight = 0;
@@ -47,8 +51,8 @@ int main(int argc, char **argv)
 	uint32_t idx = 0;
 
 	xdp_info_quiet_libs();   /* a benchmark prints its figures, not libbpf's notes */
-	if (!is_tx && !(argc == 4 && !strcmp(argv[1], "rx"))) {
-		fprintf(stderr, "usage: xskbench tx IFACE SIZE SECONDS | rx IFACE SECONDS\n");
+	if (!is_tx && !is_hold && !(argc == 4 && !strcmp(argv[1], "rx"))) {
+		fprintf(stderr, "usage: xskbench tx IFACE SIZE SECONDS | rx IFACE SECONDS | hold IFACE SECONDS\n");
 		return 2;
 	}
 	nd = size > FSIZE ? (size + FSIZE - 1) / FSIZE : 1;
@@ -60,13 +64,22 @@ int main(int argc, char **argv)
 	struct xsk_umem_config ucfg = { .fill_size = RING, .comp_size = RING, .frame_size = FSIZE };
 	struct xsk_socket_config scfg = { .rx_size = RING, .tx_size = RING,
 					  .bind_flags = XDP_USE_NEED_WAKEUP | (nd > 1 ? XDP_USE_SG : 0),
-					  .libxdp_flags = is_tx ? XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD : 0 };
+					  .libxdp_flags = is_tx || is_hold ? XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD : 0 };
 	if (area == MAP_FAILED || xsk_umem__create(&umem, area, NFRAMES * FSIZE, &fill, &comp, &ucfg) ||
 	    xsk_socket__create(&xsk, argv[2], 0, umem, &rx, &tx, &scfg)) {
 		fprintf(stderr, "xskbench: can't set up an XSK on %s: %s\n", argv[2], strerror(errno));
 		return 1;
 	}
 	int fd = xsk_socket__fd(xsk);
+
+	if (is_hold) {
+		printf("bound\n");
+		fflush(stdout);
+		poll(NULL, 0, (int)(secs * 1000));
+		xsk_socket__delete(xsk);
+		xsk_umem__delete(umem);
+		return 0;
+	}
 
 	if (is_tx) {
 		for (uint32_t i = 0; i < NFRAMES; i++) {

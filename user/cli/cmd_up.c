@@ -43,6 +43,7 @@ struct up {
 	bool trust_backend;
 	struct nq_zc zc[NF_MAX_QUEUES];
 	bool zc_shared;              /* zero-copy: the UMEM is shared now */
+	unsigned int zc_share_fails; /* zero-copy: tries that failed in a row */
 	long timeout_ms;
 	unsigned int umem_frames, queues;
 	struct plat *plat;
@@ -371,14 +372,23 @@ static int zc_share(void *ctx)
 
 	if (!u->port.zc || u->zc_shared)
 		return 0;
+	/* a failure is said once (the socket's own line, then this one), not
+	 * at every try */
+	u->port.quiet = u->zc_share_fails > 0;
 	err = xdp_port_open_queues(&u->port);
 	zc_describe(u);
 	if (err < 0) {
-		nf_log(&u->nf, LOG_ERR, "can't share the UMEM with domain %u again: %s", u->nf.be_domid,
-		       strerror(-err));
+		if (!u->zc_share_fails++)
+			nf_log(&u->nf, LOG_WARNING, "can't share the UMEM with domain %u again: %s; "
+			       "trying again each second", u->nf.be_domid, strerror(-err));
 		xdp_port_close_queues(&u->port);
+		zc_describe(u);
 		return err;
 	}
+	if (u->zc_share_fails)
+		nf_log(&u->nf, LOG_NOTICE, "shared the UMEM with domain %u again, at try %u", u->nf.be_domid,
+		       u->zc_share_fails + 1);
+	u->zc_share_fails = 0;
 	u->zc_shared = true;
 	return 0;
 }
@@ -592,9 +602,13 @@ static int event_loop(struct up *u, int sigfd)
 		 * away later may stay away as long as it likes */
 		if (!nf->ever_connected && !close_deadline && now >= first_deadline &&
 		    (nf->phase == NF_WAIT_INITWAIT || nf->phase == NF_WAIT_CONNECTED)) {
-			nf_log(nf, LOG_ERR, "backend %s did not reach %s within %ld s (it is %s)", nf->be_dir,
-			       nf->phase == NF_WAIT_INITWAIT ? "InitWait" : "Connected", u->timeout_ms / 1000,
-			       xenbus_state_name(nf->be_state));
+			if (nf->phase == NF_WAIT_INITWAIT && nf->be_state == XenbusStateInitWait)
+				nf_log(nf, LOG_ERR, "could not connect to backend %s within %ld s", nf->be_dir,
+				       u->timeout_ms / 1000);   /* (the reason said above) */
+			else
+				nf_log(nf, LOG_ERR, "backend %s did not reach %s within %ld s (it is %s)", nf->be_dir,
+				       nf->phase == NF_WAIT_INITWAIT ? "InitWait" : "Connected",
+				       u->timeout_ms / 1000, xenbus_state_name(nf->be_state));
 			return 1;
 		}
 		if ((nf->phase == NF_WAIT_INITWAIT || nf->phase == NF_WAIT_CLOSED) && !said_waiting &&

@@ -174,7 +174,7 @@ static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, uns
 	struct xsk_cfg xc = {
 		.ifname = port->ifname, .ifindex = port->peer_ifindex, .queue = i,
 		.nframes = cfg->nframes, .frame_size = cfg->frame_size, .ring_size = cfg->ring_size,
-		.want_sg = cfg->want_sg, .want_txmd = cfg->want_txmd,
+		.want_sg = cfg->want_sg, .want_txmd = cfg->want_txmd, .quiet = port->quiet,
 	};
 	size_t size = (size_t)cfg->nframes * cfg->frame_size;
 	uint32_t idx = 0, half = cfg->nframes / 2, fd;

@@ -64,6 +64,7 @@ struct xdp_port {
 	bool sg, txmd;          /* what every queue's socket got */
 	bool zc;                /* the UMEMs are granted pages */
 	struct xdp_port_cfg cfg;   /* as opened (to open the queues again) */
+	bool quiet;             /* open_queues: no message of its own (a retry) */
 	int ifindex, peer_ifindex;
 	/* private */
 	char ifname[16], peer[16];

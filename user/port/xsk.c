@@ -142,7 +142,8 @@ int xsk_open(struct xsk *x, const struct xsk_cfg *c)
 		return 0;
 fail:
 	err = -errno;
-	log_err(c->ifname, "AF_XDP socket on queue %u: %s: %s", c->queue, what, strerror(errno));
+	if (!c->quiet)
+		log_err(c->ifname, "AF_XDP socket on queue %u: %s: %s", c->queue, what, strerror(errno));
 	xsk_close(x);
 	return err;
 }

@@ -62,6 +62,7 @@ struct xsk_cfg {
 	uint32_t nframes, frame_size;
 	uint32_t ring_size;     /* every ring, a power of two */
 	bool want_sg, want_txmd;
+	bool quiet;             /* no message: the caller says what failed */
 };
 
 struct xsk {
@@ -74,7 +75,8 @@ struct xsk {
 	bool txmd;              /* the UMEM has a TX metadata area */
 };
 
-/* Create, register and bind; 0 or -errno (the reason logged in one line). */
+/* Create, register and bind; 0 or -errno (the reason logged in one line,
+ * unless cfg->quiet). */
 int xsk_open(struct xsk *x, const struct xsk_cfg *cfg);
 void xsk_close(struct xsk *x);
 

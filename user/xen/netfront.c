@@ -452,7 +452,7 @@ static int connect_backend(struct netfront *nf)
 	if (negotiate(nf) < 0)
 		return -1;
 	if (nf->hooks.share && nf->hooks.share(nf->hooks.ctx) < 0)
-		return -1;
+		return -EAGAIN;   /* nothing written yet: the backend waits on */
 	for (unsigned int i = 0; i < nf->nq; i++) {
 		struct netif_queue *q = &nf->q[i];
 
@@ -644,10 +644,14 @@ enum nf_phase netfront_event(struct netfront *nf, long now_ms)
 		break;
 	case NF_WAIT_INITWAIT:
 		if (st == XenbusStateInitWait) {
-			if (connect_backend(nf) < 0)
-				nf->phase = NF_FAILED;
-			else
-				nf->phase = NF_WAIT_CONNECTED;
+			int err = connect_backend(nf);
+
+			/* the guest side could not share its buffers (yet): the
+			 * backend keeps waiting in InitWait, and the next event
+			 * (at least once a second) tries again */
+			if (err == -EAGAIN)
+				break;
+			nf->phase = err < 0 ? NF_FAILED : NF_WAIT_CONNECTED;
 		}
 		break;
 	case NF_WAIT_CONNECTED:

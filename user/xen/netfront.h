@@ -36,7 +36,9 @@ struct nf_hooks {
 	 * connection may use it.  unshare: the connection is lost, or the
 	 * guest moved (every grant dead with the old grant table, and the
 	 * backend's domain may be another now); called with traffic off and
-	 * the queues released.  share: before each connect (no-op if shared). */
+	 * the queues released.  share: before each connect (no-op if shared);
+	 * if it fails, the connect is tried again at the next netfront_event
+	 * (the backend waits in InitWait), however long that takes. */
 	void (*unshare)(void *ctx);
 	int (*share)(void *ctx);
 };
