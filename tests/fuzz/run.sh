@@ -50,6 +50,10 @@ fuzz_one() {   # TARGET: fuzz it, print one PASS/FAIL line
 	if [ "$mode" = long ]; then
 		work=$F/work/$t
 		budget="-runs=$RUNS -max_total_time=$CAP"
+		# no allocation stacks kept (ASan still finds every error; a
+		# crash's saved input, run again by hand, shows them): 8-14% more
+		# inputs a second for the simulator's targets
+		export ASAN_OPTIONS=malloc_context_size=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}
 	else
 		work=$(mktemp -d "/tmp/xennet-fuzz-$t.XXXXXX")
 		budget="-max_total_time=$SHORT_S"
