@@ -44,6 +44,7 @@ make_netns() {
 
 # start_sim [simback options...]: backend in the wire namespace, with a TAP
 start_sim() {
+	: >"$T/sim.log"   # (as start_up's log)
 	ip netns exec "$WIRE" "$SB" --socket "$SOCK" "$@" >"$T/sim.log" 2>&1 &
 	SIM_PID=$!
 	for _ in $(seq 100); do [ -S "$SOCK" ] && return 0; sleep 0.05; done
@@ -58,6 +59,10 @@ stop_sim() { [ -n "$SIM_PID" ] && kill "$SIM_PID" && wait "$SIM_PID" 2>/dev/null
 ZC=0
 case " ${XENNET_E2E_UP_OPTS:-} " in *" --zerocopy "*) ZC=1 ;; esac
 start_up() {
+	# emptied here, not by the background job's redirection: a wait_log
+	# right after must not find the previous instance's lines (under load
+	# it did, before the new process had opened the file)
+	: >"$T/up.log"
 	# shellcheck disable=SC2086 # (options, split)
 	"$XN" up --sim "$SOCK" --ifname "$IFN" "$@" ${XENNET_E2E_UP_OPTS:-} >"$T/up.log" 2>&1 &
 	UP_PID=$!

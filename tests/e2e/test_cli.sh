@@ -68,6 +68,9 @@ check "--run-dir of nothing: no instances, exit 0" eval '[ $rc = 0 ] && grep -q 
 check "\$XENNET_RUN_DIR: the same" sh -c "XENNET_RUN_DIR='$T/nosuch/run' '$XN' stats --json | grep -qx '\[\]'"
 "$XN" --run-dir "$(printf 'x%.0s' $(seq 300))" status >"$T/out" 2>&1; rc=$?
 check "--run-dir too long: exit 2, one line" eval '[ $rc = 2 ] && [ "$(wc -l <"$T/out")" = 1 ]'
+"$XN" down --ifname xnnone0 --wait 0 >"$T/out" 2>&1; rc=$?
+check "down --wait 0: exit 2, one line naming the range" \
+	eval '[ $rc = 2 ] && [ "$(wc -l <"$T/out")" = 1 ] && grep -q "wait.*1..3600" "$T/out"'
 
 # the bash completion, generated from the same tables, in a bash of its own
 "$XN" --generate bash-completion >"$T/completion"

@@ -19,7 +19,7 @@ trap 'for p in $EXTRA_PIDS; do kill "$p" 2>/dev/null; done; cleanup' EXIT
 # conf FILE LINE...: a config file (mode 0644, as the umask may say otherwise)
 conf() { local f=$1; shift; printf '%s\n' "$@" >"$f" && chmod 644 "$f"; }
 # up_conf FILE [options]: up --config FILE in the background, log in $T/up.log
-up_conf() { local f=$1; shift; "$XN" up --config "$f" "$@" >"$T/up.log" 2>&1 & UP_PID=$!; }
+up_conf() { local f=$1; shift; : >"$T/up.log"; "$XN" up --config "$f" "$@" >"$T/up.log" 2>&1 & UP_PID=$!; }
 status_val() { "$XN" status "$IFN" --json | jq -r ".[0].$1"; }
 guest_addrs() {
 	ing ip addr add $GUEST_IP/24 dev $IFN && ing ip addr add $GUEST_IP6/64 dev $IFN nodad &&
@@ -250,6 +250,7 @@ check "the sandbox holds: / and $T read-only, the run directory writable, the bo
 	"${sandboxed[@]}" sh -c "! touch $T/probe 2>/dev/null && ! touch /probe.\$\$ 2>/dev/null && touch $XENNET_RUN_DIR/probe &&
 		rm $XENNET_RUN_DIR/probe && grep -q '^NoNewPrivs:.*1' /proc/self/status &&
 		[ \"\$(grep ^CapBnd: /proc/self/status | awk '{ print \$2 }')\" != \"\$(grep ^CapBnd: /proc/1/status | awk '{ print \$2 }')\" ]"
+: >"$T/up.log"   # (see start_up)
 "${sandboxed[@]}" "$XN" up --config "$CONF" >"$T/up.log" 2>&1 &
 UP_PID=$!
 wait_log "$T/up.log" "connected to backend" 15 || fail "connect in the sandbox"

@@ -80,11 +80,11 @@ sleep 7   # past the 5 s heartbeat age the control thread can no longer renew
 "$XN" status "$IFN" >"$T/status" 2>&1
 cat "$T/status"
 check "stuck: status no longer shows it Connected" eval '! grep -q Connected "$T/status" && grep -q unresponsive "$T/status"'
-"$XN" down --ifname $IFN >"$T/out" 2>&1; rc=$?
+"$XN" down --ifname $IFN -w 2 >"$T/out" 2>&1; rc=$?
 cat "$T/out"
 wait "$UP_PID" 2>/dev/null; UP_PID=
-check "stuck: down ends it (exit $rc) after a SIGKILL, saying so" \
-	eval '[ "$rc" = 0 ] && grep -q "did not stop within 10 s; killing it" "$T/out"'
+check "stuck: down -w 2 ends it (exit $rc) after a SIGKILL, saying so" \
+	eval '[ "$rc" = 0 ] && grep -q "did not stop within 2 s; killing it" "$T/out"'
 check "stuck: the frontend is Closed and the grants reclaimed" \
 	[ "$(query frontend-state)/$(query grants-active)" = 6/0 ]
 check "stuck: nothing left behind" no_leftovers

@@ -184,9 +184,11 @@ up_exit() {
 	echo "xennet-xdp up exited with status 0"
 }
 
-# xennet_down [--handback]: stop the instance; `up` must exit 0.
+# xennet_down [--handback]: stop the instance; `up` must exit 0.  (Under
+# TCG an orderly stop with 2 queues takes seconds: the default 10 s before
+# SIGKILL was once too short; a kill would show as up's status.)
 xennet_down() {
-	xn down --ifname "$IFNAME" "$@" || return 1
+	xn down --ifname "$IFNAME" --wait 60 "$@" || return 1
 	up_exit
 }
 

@@ -18,7 +18,6 @@
 #include "state/runfile.h"
 #include "xen/xenbus_dev.h"
 
-#define STOP_TIMEOUT_MS 10000
 #define KILL_TIMEOUT_MS 5000
 
 /* Wait for the process behind pidfd to end: true if it did within ms. */
@@ -31,8 +30,9 @@ static bool wait_exit(int pidfd, int ms)
 
 /* Stop the instance holding ifname's lock: SIGTERM, and SIGKILL if it does
  * not end in time (a thread stuck in the kernel must not make an instance
- * unstoppable).  0 when it is gone, 1 when nothing held the lock, -1. */
-static int stop(const char *ifname, const char *lock)
+ * unstoppable) within wait_s.  0 when it is gone, 1 when nothing held the
+ * lock, 2 when it was killed, -1. */
+static int stop(const char *ifname, const char *lock, unsigned long wait_s)
 {
 	pid_t pid = lock_holder(lock);
 	int pidfd;
@@ -54,9 +54,9 @@ static int stop(const char *ifname, const char *lock)
 		close(pidfd);
 		return -1;
 	}
-	if (!wait_exit(pidfd, STOP_TIMEOUT_MS)) {
-		log_warn(ifname, "pid %ld did not stop within %d s; killing it", (long)pid,
-			 STOP_TIMEOUT_MS / 1000);
+	if (!wait_exit(pidfd, (int)wait_s * 1000)) {
+		log_warn(ifname, "pid %ld did not stop within %lu s; killing it (--wait gives it longer)",
+			 (long)pid, wait_s);
 		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 		if (!wait_exit(pidfd, KILL_TIMEOUT_MS)) {
 			log_err(ifname, "pid %ld did not die within %d s of SIGKILL (stuck in the kernel?)",
@@ -106,6 +106,7 @@ static int hand_back(const char *ifname, const struct runstate *rs)
 struct down_cfg {
 	const char *ifname;
 	bool handback;
+	unsigned long wait;
 };
 
 static int run(void *cfg)
@@ -119,7 +120,7 @@ static int run(void *cfg)
 
 	runfile_if_lock(lock, sizeof(lock), ifname);
 	have = runfile_read_state(ifname, &rs);   /* before it is gone */
-	r = stop(ifname, lock);
+	r = stop(ifname, lock, c->wait);
 	if (r < 0)
 		return 1;
 	if (r == 0) {
@@ -158,6 +159,11 @@ static const struct opt opts[] = {
 	    .comp = COMP_INSTANCE),
 	OPT("handback", 0, OPT_FLAG, O(handback), NULL, "give the vif back to the kernel's xen-netfront "
 	    "afterwards"),
+	/* an orderly stop waits up to 5 s for the backend to close, then
+	 * revokes, closes the sockets and detaches: seconds more on a slow
+	 * guest (QEMU TCG) */
+	OPT("wait", 'w', OPT_UINT, O(wait), "S", "seconds the instance has to stop before it is killed "
+	    "(SIGKILL)", .dflt = "10", .min = 1, .max = 3600),
 	OPT_TABLE_END,
 };
 
