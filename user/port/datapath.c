@@ -11,9 +11,9 @@
 #include "port/datapath.h"
 
 #define BUDGET 64u
-/* frames on the XSK TX ring before a kick while the Xen RX ring has more
- * (the kernel's copy-mode TX sends this many a sendto(), see xdp_port.c) */
-#define DP_KICK_BATCH 256u
+/* frames on the XSK TX ring before a kick while the Xen RX ring has more:
+ * what the kernel's copy-mode TX sends a sendto() */
+#define DP_KICK_BATCH ((unsigned int)PORT_TX_SKB_BUDGET)
 #define DP_BLOCKED_WAIT_MS 1    /* RX blocked on the XSK: look again this soon, */
 #define DP_BLOCKED_MAX_MS 64    /* ...backing off to this while nothing moves */
 #define DP_MAX_FRAMES 17        /* descriptors per XSK frame (MAX_SKB_FRAGS) */

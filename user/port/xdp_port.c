@@ -178,7 +178,7 @@ static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, uns
 	};
 	size_t size = (size_t)cfg->nframes * cfg->frame_size;
 	uint32_t idx = 0, half = cfg->nframes / 2, fd;
-	int err, budget = 256;
+	int err, budget = PORT_TX_SKB_BUDGET;
 
 	if (cfg->umem_alloc) {
 		pq->refs = calloc(cfg->nframes, sizeof(*pq->refs));

@@ -55,6 +55,9 @@ struct port_queue {
 /* zero-copy: the most frames held back for GSO segments (a 64 KiB packet
  * at an MSS of 536 takes 123) */
 #define PORT_ZC_GSO_RESERVE 128
+/* frames one sendto() on an XSK moves in copy mode (XDP_MAX_TX_SKB_BUDGET,
+ * where the kernel has it; 32 before) */
+#define PORT_TX_SKB_BUDGET 256
 
 struct xdp_port {
 	unsigned int nqueues;
