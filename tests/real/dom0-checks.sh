@@ -864,6 +864,19 @@ zerocopy() {
 		echo "INFO zerocopy:offloads after round 1: $(last_line)"
 		check queues-carry-traffic queues_busy
 		domu 20 xennet_negotiated && echo "INFO zerocopy:negotiated $(last_line)"
+		# the backend lost and back: the UMEM unshared while it is away,
+		# then shared anew through gntalloc (new grants, new sockets on
+		# the same queues, which the kernel lets go of late) for the next
+		# connection
+		if rebind zerocopy-backend-rebind 2; then
+			check zerocopy-tcp-after-rebind x_tcp_in
+			WHY=
+			if in_domu 60 "xn status \$IFNAME" && printf '%s' "$OUT" | grep -q 'mode  *zero-copy'; then
+				pass zerocopy-still-after-rebind
+			else
+				fail zerocopy-still-after-rebind "$(one_line "$OUT")"
+			fi
+		fi
 		no_oops zerocopy
 		give_back handback-zerocopy
 	fi
