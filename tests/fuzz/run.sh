@@ -3,7 +3,7 @@
 #
 #   tests/fuzz/run.sh short [TARGET...]   each for a few seconds on its corpus
 #                                         (make test, make test-fuzz)
-#   tests/fuzz/run.sh long  [TARGET...]   each for 10 million inputs, or 3000 s
+#   tests/fuzz/run.sh long  [TARGET...]   each for 10 million inputs, or 7200 s
 #                                         if that comes first (make fuzz)
 #
 # Every input in tests/fuzz/regress/TARGET/ (the crashes found so far) runs
@@ -29,7 +29,7 @@ declare -A MAXLEN=([xs_values]=300 [netif_ring]=4096 [xs_server]=8192 [xs_store]
 # calls per input, and still runs tens of thousands a second), or
 # XENNET_FUZZ_CAP seconds if that comes first (the line then says so)
 RUNS=${XENNET_FUZZ_RUNS:-10000000}
-CAP=${XENNET_FUZZ_CAP:-3000}
+CAP=${XENNET_FUZZ_CAP:-7200}
 
 fuzz_one() {   # TARGET: fuzz it, print one PASS/FAIL line
 	local t=$1 bin=$F/fuzz_$t log=$F/log/$t.$mode.log work art rc runs cov ft secs start
