@@ -83,7 +83,16 @@ for tier in $tiers; do
 		for t in tests/e2e/test_*.sh; do
 			log=$(mktemp)
 			echo "== $t"
+			# the namespaces the tests name (xnw/xng + their pid): a test
+			# leaves none of its own behind (others' are not touched)
+			before=$(ip netns list | awk '/^xn[wg][0-9]+/ { print $1 }' | sort)
 			timeout 900 bash "$t" 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
+			left=$(comm -13 <(echo "$before") <(ip netns list | awk '/^xn[wg][0-9]+/ { print $1 }' | sort) | tr '\n' ' ')
+			if [ -n "$left" ]; then
+				echo "FAIL $t: left network namespaces behind: $left" | tee -a "$log"
+			else
+				echo "PASS $t: no network namespace left behind" | tee -a "$log"
+			fi
 			count "$log" "$rc" "$t"
 			rm -f "$log"
 		done ;;

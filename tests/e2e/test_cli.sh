@@ -5,8 +5,6 @@
 # common/log ("IFNAME: message" or "xennet-xdp: message", LOG_ERR lines
 # prefixed "<3>" when stderr is the journal's stream).  Needs no backend.
 . "$(dirname "$0")/lib.sh"
-# nothing is started here: nothing to stop
-trap 'rm -rf "$T"' EXIT
 NOSUCH=xnnosuch$$
 
 # a name that runs nowhere: one line, the interface's name first, exit 1
