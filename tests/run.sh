@@ -11,6 +11,9 @@ passed=0 failed=0
 tiers="$*"
 [ -z "$tiers" ] || [ "$tiers" = all ] && tiers="build pkg setup unit fuzz e2e xen"
 
+# the namespaces e2e tests name (xnw/xng + their pid), sorted
+test_netns() { ip netns list | awk '/^xn[wg][0-9]+/ { print $1 }' | sort; }
+
 count() {   # count PASS/FAIL lines of a log; a non-zero exit with no FAIL is one failure
 	local log=$1 rc=$2 p f
 	p=$(grep -c '^PASS ' "$log")
@@ -85,9 +88,9 @@ for tier in $tiers; do
 			echo "== $t"
 			# the namespaces the tests name (xnw/xng + their pid): a test
 			# leaves none of its own behind (others' are not touched)
-			before=$(ip netns list | awk '/^xn[wg][0-9]+/ { print $1 }' | sort)
+			before=$(test_netns)
 			timeout 900 bash "$t" 2>&1 | tee "$log"; rc=${PIPESTATUS[0]}
-			left=$(comm -13 <(echo "$before") <(ip netns list | awk '/^xn[wg][0-9]+/ { print $1 }' | sort) | tr '\n' ' ')
+			left=$(comm -13 <(echo "$before") <(test_netns) | tr '\n' ' ')
 			if [ -n "$left" ]; then
 				echo "FAIL $t: left network namespaces behind: $left" | tee -a "$log"
 			else

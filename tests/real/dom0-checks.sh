@@ -847,18 +847,18 @@ save_restore() {
 }
 
 # ---- zero-copy ------------------------------------------------------------------
+# says_zero_copy: the domU's status says mode zero-copy (else WHY: what it says)
+says_zero_copy() {
+	in_domu 60 "xn status \$IFNAME" || return 1
+	printf '%s' "$OUT" | grep -q 'mode  *zero-copy' || { WHY=$(one_line "$OUT"); return 1; }
+}
 # zerocopy: xennet-xdp with --zerocopy (its UMEM the granted pages; the
 # toolstack's trusted key allows it), taken over and checked with the same
 # traffic, as SIDE zerocopy (its own column); then given back.
 zerocopy() {
 	if takeover takeover-zerocopy "xennet_connect --takeover --zerocopy"; then
 		SIDE=zerocopy
-		WHY=
-		if in_domu 60 "xn status \$IFNAME" && printf '%s' "$OUT" | grep -q 'mode  *zero-copy'; then
-			pass status-says-zero-copy
-		else
-			fail status-says-zero-copy "$(one_line "$OUT")"
-		fi
+		check status-says-zero-copy says_zero_copy
 		traffic 1
 		check offloads-at-work in_domu 60 xennet_offloads
 		echo "INFO zerocopy:offloads after round 1: $(last_line)"
@@ -870,12 +870,7 @@ zerocopy() {
 		# connection
 		if rebind zerocopy-backend-rebind 2; then
 			check zerocopy-tcp-after-rebind x_tcp_in
-			WHY=
-			if in_domu 60 "xn status \$IFNAME" && printf '%s' "$OUT" | grep -q 'mode  *zero-copy'; then
-				pass zerocopy-still-after-rebind
-			else
-				fail zerocopy-still-after-rebind "$(one_line "$OUT")"
-			fi
+			check zerocopy-still-after-rebind says_zero_copy
 		fi
 		no_oops zerocopy
 		give_back handback-zerocopy

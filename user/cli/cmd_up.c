@@ -374,17 +374,16 @@ static int zc_share(void *ctx)
 		return 0;
 	/* a failure is said once (the socket's own line, then this one), not
 	 * at every try */
-	u->port.quiet = u->zc_share_fails > 0;
-	err = xdp_port_open_queues(&u->port);
-	zc_describe(u);
+	err = xdp_port_open_queues(&u->port, u->zc_share_fails > 0);
 	if (err < 0) {
 		if (!u->zc_share_fails++)
 			nf_log(&u->nf, LOG_WARNING, "can't share the UMEM with domain %u again: %s; "
 			       "trying again each second", u->nf.be_domid, strerror(-err));
 		xdp_port_close_queues(&u->port);
-		zc_describe(u);
-		return err;
 	}
+	zc_describe(u);
+	if (err < 0)
+		return err;
 	if (u->zc_share_fails)
 		nf_log(&u->nf, LOG_NOTICE, "shared the UMEM with domain %u again, at try %u", u->nf.be_domid,
 		       u->zc_share_fails + 1);

@@ -168,13 +168,13 @@ static int attach_program(struct xdp_port *port)
 
 /* One queue: its UMEM, its socket bound to the peer's queue, in the XSK
  * map at its index; half its frames on the fill ring, half for XSK TX. */
-static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, unsigned int i)
+static int open_queue(struct xdp_port *port, const struct xdp_port_cfg *cfg, unsigned int i, bool quiet)
 {
 	struct port_queue *pq = &port->q[i];
 	struct xsk_cfg xc = {
 		.ifname = port->ifname, .ifindex = port->peer_ifindex, .queue = i,
 		.nframes = cfg->nframes, .frame_size = cfg->frame_size, .ring_size = cfg->ring_size,
-		.want_sg = cfg->want_sg, .want_txmd = cfg->want_txmd, .quiet = port->quiet,
+		.want_sg = cfg->want_sg, .want_txmd = cfg->want_txmd, .quiet = quiet,
 	};
 	size_t size = (size_t)cfg->nframes * cfg->frame_size;
 	uint32_t idx = 0, half = cfg->nframes / 2, fd;
@@ -266,7 +266,7 @@ int xdp_port_open(struct xdp_port *port, const struct xdp_port_cfg *cfg)
 		return fail(port, "can't pin maps under " BPFFS "/xennet", err);
 	port->cfg = *cfg;
 	port->zc = cfg->umem_alloc != NULL;
-	err = xdp_port_open_queues(port);
+	err = xdp_port_open_queues(port, false);
 	if (err)
 		return fail(port, port->zc ? "can't create the AF_XDP socket over granted pages"
 					   : "can't create the AF_XDP socket", err);
@@ -300,11 +300,11 @@ void xdp_port_close_queues(struct xdp_port *port)
 	port->nqueues = 0;
 }
 
-int xdp_port_open_queues(struct xdp_port *port)
+int xdp_port_open_queues(struct xdp_port *port, bool quiet)
 {
 	port->sg = port->txmd = true;
 	for (unsigned int i = 0; i < port->cfg.nqueues; i++) {
-		int err = open_queue(port, &port->cfg, i);
+		int err = open_queue(port, &port->cfg, i, quiet);
 
 		port->nqueues = i + 1;
 		if (err)

@@ -67,7 +67,6 @@ struct xdp_port {
 	bool sg, txmd;          /* what every queue's socket got */
 	bool zc;                /* the UMEMs are granted pages */
 	struct xdp_port_cfg cfg;   /* as opened (to open the queues again) */
-	bool quiet;             /* open_queues: no message of its own (a retry) */
 	int ifindex, peer_ifindex;
 	/* private */
 	char ifname[16], peer[16];
@@ -99,8 +98,9 @@ bool xdp_port_zc_rx_frame(void *ctx, uint64_t *addr);
 void xdp_port_zc_give_back(void *ctx, uint64_t addr, bool rx);
 /* Close every queue's socket and give its UMEM back (zero-copy: the
  * grants revoked); open them again (zero-copy: a new UMEM, shared with
- * cfg.umem_alloc anew).  Open: 0 or -errno. */
+ * cfg.umem_alloc anew).  Open: 0 or -errno, the reason in one line unless
+ * quiet (a caller trying again says it once). */
 void xdp_port_close_queues(struct xdp_port *port);
-int xdp_port_open_queues(struct xdp_port *port);
+int xdp_port_open_queues(struct xdp_port *port, bool quiet);
 
 #endif
