@@ -439,6 +439,40 @@ static void tx_sg_gso(void **state)
 	assert_true(q->broken);
 }
 
+/* Before sleeping: no TX event for a few requests out (tx_lazy: the
+ * caller collects them later), one at the first response past
+ * NQ_TX_LAZY_MAX; RX responses always get theirs. */
+static void tx_lazy_event(void **state)
+{
+	struct netif_queue *q = *state;
+	uint8_t frame[60] = { 0 };
+	struct nq_pkt p = one_frag(frame, sizeof(frame));
+
+	nq_rx_refill(q);
+	assert_false(nq_final_check(q, false));
+	assert_false(q->tx_lazy);                         /* nothing out */
+	assert_int_equal(q->rx_sring->rsp_event, q->rx.rsp_cons + 1);
+	for (unsigned int i = 0; i < 3; i++)
+		assert_int_equal(nq_tx_put(q, &p), 0);
+	nq_tx_push(q);
+	q->tx_sring->rsp_event = 12345;
+	assert_false(nq_final_check(q, false));
+	assert_true(q->tx_lazy);
+	/* behind everything the backend can produce: it never notifies */
+	assert_int_equal(q->tx_sring->rsp_event, q->tx.rsp_cons);
+	/* a response already there is work, event or not */
+	TX_ENT(q, 0).rsp = (netif_tx_response_t){ .id = TX_ENT(q, 0).req.id, .status = NETIF_RSP_OKAY };
+	q->tx_sring->rsp_prod = 1;
+	assert_true(nq_final_check(q, false));
+	assert_int_equal(nq_tx_gc(q, 64), 1);
+	while (q->tx.req_prod_pvt - q->tx.rsp_cons <= NQ_TX_LAZY_MAX)
+		assert_int_equal(nq_tx_put(q, &p), 0);
+	nq_tx_push(q);
+	assert_false(nq_final_check(q, false));
+	assert_false(q->tx_lazy);
+	assert_int_equal(q->tx_sring->rsp_event, q->tx.rsp_cons + 1);
+}
+
 static void tx_ring_full(void **state)
 {
 	struct netif_queue *q = *state;
@@ -464,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(tx_put_and_gc, setup, teardown),
 		cmocka_unit_test_setup_teardown(tx_sg_gso, setup_sg, teardown),
 		cmocka_unit_test_setup_teardown(tx_ring_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(tx_lazy_event, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

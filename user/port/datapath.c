@@ -18,6 +18,7 @@
 #define DP_BLOCKED_MAX_MS 64    /* ...backing off to this while nothing moves */
 #define DP_MAX_FRAMES 17        /* descriptors per XSK frame (MAX_SKB_FRAGS) */
 #define DP_SPURIOUS_BURST 32    /* event wakeups in a row with nothing to do: a storm */
+#define DP_TX_LAZY_MS 100       /* TX responses no event was asked for: collected this soon */
 
 static uint32_t room(const struct datapath *dp)
 {
@@ -459,15 +460,19 @@ static void wait_for_work(struct datapath *dp, bool rx_blocked)
 		timeout = dp->blocked_wait_ms;
 		if (dp->blocked_wait_ms < DP_BLOCKED_MAX_MS)
 			dp->blocked_wait_ms *= 2;
+	} else if (dp->q->tx_lazy) {
+		timeout = DP_TX_LAZY_MS;   /* TX responses asked for no event */
 	}
 	if (poll(pfd, 3, timeout) <= 0)
 		return;
 	if (pfd[0].revents & POLLIN) {
-		int ports[4], n = 0;
+		/* the group holds this queue's channels only: reading as many
+		 * ports as it has spares the read that would say "no more" (a
+		 * port left pending wakes the next poll at once) */
+		int ports[2], n = 0, nports = dp->q->evtchn_rx >= 0 ? 2 : 1;
 
-		while ((port = p->ops->evt_pending(p, dp->index)) >= 0)
-			if (n < 4)
-				ports[n++] = port;
+		while (n < nports && (port = p->ops->evt_pending(p, dp->index)) >= 0)
+			ports[n++] = port;
 		dp->q->st->wakeups++;
 		dp->evt_woke = true;
 		/* an event storm (the backend notifying with nothing new on the

@@ -512,7 +512,20 @@ bool nq_final_check(struct netif_queue *q, bool rx_blocked)
 	if (q->broken)
 		return false;
 	RING_FINAL_CHECK_FOR_RESPONSES(&q->rx, rx_more);
-	RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, tx_more);
+	/* TX responses only give back slots (zero-copy: and frames).  With
+	 * few requests out, nothing waits on them: no event is asked for
+	 * (rsp_event left behind what the backend can produce), and they are
+	 * collected at the next wakeup, which the caller bounds (tx_lazy).
+	 * With more out, the backend notifies at its first response. */
+	if (q->tx.req_prod_pvt - q->tx.rsp_cons > NQ_TX_LAZY_MAX) {
+		RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, tx_more);
+		q->tx_lazy = false;
+	} else {
+		q->tx.sring->rsp_event = q->tx.rsp_cons;
+		xen_mb();
+		tx_more = RING_HAS_UNCONSUMED_RESPONSES(&q->tx);
+		q->tx_lazy = q->tx.req_prod_pvt != q->tx.rsp_cons;
+	}
 	/* free RX slots are work only while there is something to post in
 	 * them (zero-copy: free frames; starved, they come back with the
 	 * kernel's completions, which nothing signals) */

@@ -101,6 +101,7 @@ struct netif_queue {
 
 	bool broken;
 	bool rx_starved;        /* zero-copy: the last refill ran out of free frames */
+	bool tx_lazy;           /* nq_final_check asked no event for the TX responses owed */
 	const char *broken_why;
 	struct xennet_queue_stats *st;        /* may point into a shared file */
 	struct xennet_queue_stats own_st;
@@ -139,7 +140,11 @@ void nq_tx_push(struct netif_queue *q);
 unsigned int nq_tx_gc(struct netif_queue *q, unsigned int budget);
 /* Before sleeping: re-arm response events; true if work arrived meanwhile.
  * With rx_blocked (nowhere to put RX packets now), RX responses waiting on
- * the ring are not work: only TX responses and RX slots to post count. */
+ * the ring are not work: only TX responses and RX slots to post count.
+ * TX responses get an event only with more than NQ_TX_LAZY_MAX requests
+ * out; with fewer, tx_lazy says some are owed and the caller must look
+ * again within a bounded time. */
+#define NQ_TX_LAZY_MAX 64u
 bool nq_final_check(struct netif_queue *q, bool rx_blocked);
 
 #endif
