@@ -19,6 +19,12 @@
 #define DP_MAX_FRAMES 17        /* descriptors per XSK frame (MAX_SKB_FRAGS) */
 #define DP_SPURIOUS_BURST 32    /* event wakeups in a row with nothing to do: a storm */
 #define DP_TX_LAZY_MS 100       /* TX responses no event was asked for: collected this soon */
+/* interrupt mode under load: after a wakeup that moved at least
+ * DP_LINGER_PKTS packets, go round up to DP_LINGER_ROUNDS more times with
+ * nothing to do before sleeping (some 10-20 us): the next frames are that
+ * close, and a sleep costs a poll() here and a wakeup on the far side */
+#define DP_LINGER_PKTS 8u
+#define DP_LINGER_ROUNDS 256u
 
 static uint32_t room(const struct datapath *dp)
 {
@@ -463,6 +469,8 @@ static void wait_for_work(struct datapath *dp, bool rx_blocked)
 	} else if (dp->q->tx_lazy) {
 		timeout = DP_TX_LAZY_MS;   /* TX responses asked for no event */
 	}
+	dp->woke_pkts = 0;
+	dp->linger = 0;
 	if (poll(pfd, 3, timeout) <= 0)
 		return;
 	if (pfd[0].revents & POLLIN) {
@@ -491,6 +499,15 @@ static void wait_for_work(struct datapath *dp, bool rx_blocked)
 	}
 }
 
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
 static bool stop_requested(struct datapath *dp)
 {
 	return __atomic_load_n(&dp->running, __ATOMIC_ACQUIRE) == false;
@@ -505,7 +522,7 @@ static void *run(void *arg)
 	dp->blocked_wait_ms = DP_BLOCKED_WAIT_MS;
 	dp->throttle_ms = 1;
 	while (!stop_requested(dp)) {
-		unsigned int work = 0, rx;
+		unsigned int work = 0, rx, tx;
 		bool blocked;
 
 		dp->rx_blocked = false;
@@ -515,8 +532,13 @@ static void *run(void *arg)
 		flush_xsk_tx(dp, blocked, rx == BUDGET);
 		nq_rx_refill(q);
 		work += nq_tx_gc(q, BUDGET);
-		work += from_guest(dp);
+		tx = from_guest(dp);
+		work += tx;
 		work += reap_completions(dp);
+		if (rx + tx) {
+			dp->woke_pkts += rx + tx;
+			dp->linger = 0;
+		}
 		if (dp->busy && xsk_ring_prod__needs_wakeup(&dp->pq->xsk.fill))
 			recvfrom(dp->pq->xsk.fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 		if (q->broken)
@@ -542,6 +564,11 @@ static void *run(void *arg)
 		blocked = blocked || (q->rx_starved && dp->pq->xsk_tx_out);
 		if (work || (dp->busy && !blocked))
 			continue;
+		if (!blocked && dp->woke_pkts >= DP_LINGER_PKTS && dp->linger < DP_LINGER_ROUNDS) {
+			dp->linger++;
+			cpu_relax();
+			continue;
+		}
 		if (nq_final_check(q, blocked))
 			continue;
 		wait_for_work(dp, blocked);

@@ -34,6 +34,8 @@ struct datapath {
 	bool evt_woke;             /* the last sleep ended on an event-channel event */
 	unsigned int spurious_streak;   /* such wakeups in a row that found no work */
 	int throttle_ms;           /* how long a storm keeps the channel masked (backs off) */
+	unsigned int woke_pkts;    /* packets moved since the last sleep ended */
+	unsigned int linger;       /* empty rounds gone round since the last work */
 	uint8_t *scratch;          /* DP_SCRATCH bytes: a packet made contiguous */
 	uint8_t *seg;              /* DP_SCRATCH bytes: a segment larger than a frame */
 };
