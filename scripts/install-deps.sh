@@ -8,9 +8,10 @@ set -eu
 # (debian/control's Build-Depends say the same)
 BUILD="make gcc clang llvm pkg-config libxen-dev libbpf-dev libxdp-dev bpftool
 libnl-route-3-dev libjson-c-dev libelf-dev zlib1g-dev libsystemd-dev scdoc"
-# ...and what the tests, the demo and the package check need besides
+# ...and what the tests, the demo, the benchmark (perf: its syscall
+# counts) and the package check need besides
 TEST="xdp-tools libcmocka-dev libclang-rt-14-dev iproute2 iputils-ping ncat ethtool coreutils procps
-xenstore-utils jq mmdebstrap dpkg-dev debhelper fakeroot lintian man-db systemd"
+xenstore-utils jq mmdebstrap dpkg-dev debhelper fakeroot lintian man-db systemd linux-perf"
 PKGS="$BUILD $TEST"
 [ "${1:-}" = --check-build ] && PKGS=$BUILD
 missing=""
