@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "common/pkt.h"
 #include "port/datapath.h"
@@ -20,11 +21,16 @@
 #define DP_SPURIOUS_BURST 32    /* event wakeups in a row with nothing to do: a storm */
 #define DP_TX_LAZY_MS 100       /* TX responses no event was asked for: collected this soon */
 /* interrupt mode under load: after a wakeup that moved at least
- * DP_LINGER_PKTS packets, go round up to DP_LINGER_ROUNDS more times with
- * nothing to do before sleeping (some 10-20 us): the next frames are that
- * close, and a sleep costs a poll() here and a wakeup on the far side */
+ * DP_LINGER_PKTS packets, go round with nothing to do for up to
+ * DP_LINGER_NS (and at most DP_LINGER_ROUNDS times) before sleeping: the
+ * next frames are that close, and a sleep costs a poll() here and a wakeup
+ * on the far side.  Bounded in time, not only in rounds: on a slow or
+ * emulated vCPU a round takes far longer, and the spin would take the
+ * time of the vCPUs beside it (dom0's netback among them). */
 #define DP_LINGER_PKTS 8u
+#define DP_LINGER_NS 20000u
 #define DP_LINGER_ROUNDS 256u
+#define DP_LINGER_CLOCK_EVERY 8u    /* rounds between two looks at the clock */
 
 static uint32_t room(const struct datapath *dp)
 {
@@ -508,6 +514,28 @@ static inline void cpu_relax(void)
 #endif
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* One more empty round before sleeping?  (See DP_LINGER_NS.) */
+static bool linger(struct datapath *dp)
+{
+	if (dp->woke_pkts < DP_LINGER_PKTS || dp->linger >= DP_LINGER_ROUNDS)
+		return false;
+	if (dp->linger == 0)
+		dp->linger_start = now_ns();
+	else if (dp->linger % DP_LINGER_CLOCK_EVERY == 0 && now_ns() - dp->linger_start > DP_LINGER_NS)
+		return false;
+	dp->linger++;
+	cpu_relax();
+	return true;
+}
+
 static bool stop_requested(struct datapath *dp)
 {
 	return __atomic_load_n(&dp->running, __ATOMIC_ACQUIRE) == false;
@@ -564,11 +592,8 @@ static void *run(void *arg)
 		blocked = blocked || (q->rx_starved && dp->pq->xsk_tx_out);
 		if (work || (dp->busy && !blocked))
 			continue;
-		if (!blocked && dp->woke_pkts >= DP_LINGER_PKTS && dp->linger < DP_LINGER_ROUNDS) {
-			dp->linger++;
-			cpu_relax();
+		if (!blocked && linger(dp))
 			continue;
-		}
 		if (nq_final_check(q, blocked))
 			continue;
 		wait_for_work(dp, blocked);

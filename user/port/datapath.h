@@ -36,6 +36,7 @@ struct datapath {
 	int throttle_ms;           /* how long a storm keeps the channel masked (backs off) */
 	unsigned int woke_pkts;    /* packets moved since the last sleep ended */
 	unsigned int linger;       /* empty rounds gone round since the last work */
+	uint64_t linger_start;     /* when the first of them began (CLOCK_MONOTONIC ns) */
 	uint8_t *scratch;          /* DP_SCRATCH bytes: a packet made contiguous */
 	uint8_t *seg;              /* DP_SCRATCH bytes: a segment larger than a frame */
 };
