@@ -729,7 +729,7 @@ static const struct opt opts[] = {
 	OPT("netns", 0, OPT_NETNS, O(netns), "NS", "create the guest's interface in network namespace NS "
 	    "(ip netns)", .comp = COMP_NETNS),
 	OPT("poll", 0, OPT_CHOICE, O(poll), "MODE", "interrupt: sleep in poll() on the event channel and "
-	    "the XSK (under load, some 10-20 us after the last packet); busy: spin on the rings, never sleep", .dflt = "interrupt", .choices = polls),
+	    "the XSK (under load, up to 20 us after the last packet); busy: spin on the rings, never sleep", .dflt = "interrupt", .choices = polls),
 	OPT("timeout", 0, OPT_UINT, O(timeout), "S", "seconds to wait for the backend at each step of the "
 	    "handshake", .dflt = "10", .min = 1, .max = 3600),
 	OPT("umem-frames", 0, OPT_UINT, O(umem_frames), "N", "UMEM frames per queue, a power of two (default "
