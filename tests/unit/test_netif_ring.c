@@ -460,6 +460,12 @@ static void tx_lazy_event(void **state)
 	assert_true(q->tx_lazy);
 	/* behind everything the backend can produce: it never notifies */
 	assert_int_equal(q->tx_sring->rsp_event, q->tx.rsp_cons);
+	/* zero-copy RX waiting for a frame: TX responses may bring it */
+	q->rx_starved = true;
+	assert_false(nq_final_check(q, false));
+	assert_false(q->tx_lazy);
+	assert_int_equal(q->tx_sring->rsp_event, q->tx.rsp_cons + 1);
+	q->rx_starved = false;
 	/* a response already there is work, event or not */
 	TX_ENT(q, 0).rsp = (netif_tx_response_t){ .id = TX_ENT(q, 0).req.id, .status = NETIF_RSP_OKAY };
 	q->tx_sring->rsp_prod = 1;

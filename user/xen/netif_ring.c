@@ -516,8 +516,9 @@ bool nq_final_check(struct netif_queue *q, bool rx_blocked)
 	 * few requests out, nothing waits on them: no event is asked for
 	 * (rsp_event left behind what the backend can produce), and they are
 	 * collected at the next wakeup, which the caller bounds (tx_lazy).
-	 * With more out, the backend notifies at its first response. */
-	if (q->tx.req_prod_pvt - q->tx.rsp_cons > NQ_TX_LAZY_MAX) {
+	 * With more out, or zero-copy RX waiting for a free frame (some may
+	 * be the TX ring's), the backend notifies at its first response. */
+	if (q->tx.req_prod_pvt - q->tx.rsp_cons > NQ_TX_LAZY_MAX || q->rx_starved) {
 		RING_FINAL_CHECK_FOR_RESPONSES(&q->tx, tx_more);
 		q->tx_lazy = false;
 	} else {

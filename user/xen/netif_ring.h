@@ -142,8 +142,8 @@ unsigned int nq_tx_gc(struct netif_queue *q, unsigned int budget);
  * With rx_blocked (nowhere to put RX packets now), RX responses waiting on
  * the ring are not work: only TX responses and RX slots to post count.
  * TX responses get an event only with more than NQ_TX_LAZY_MAX requests
- * out; with fewer, tx_lazy says some are owed and the caller must look
- * again within a bounded time. */
+ * out or RX starved (zero-copy); else tx_lazy says some are owed and the
+ * caller must look again within a bounded time. */
 #define NQ_TX_LAZY_MAX 64u
 bool nq_final_check(struct netif_queue *q, bool rx_blocked);
 
