@@ -160,12 +160,14 @@ dp_tids() {
 # "COUNT NS" (NS: the time perf counted for) goes to $T/sys (empty when
 # perf cannot count)
 counted() {
+	local tids=
 	: >"$T/sys"
-	if [ "$SYSSRC" = perf ] && [ -n "$(dp_tids)" ]; then
+	[ "$SYSSRC" = perf ] && tids=$(dp_tids)
+	if [ -n "$tids" ]; then
 		# the count and perf's own window (duration_time), so that the
 		# rate of syscalls, not their count over a window a few ms off the
 		# packets', meets the packets' rate
-		perf stat -e raw_syscalls:sys_enter,duration_time -t "$(dp_tids)" -x, -o "$T/perf" -- "$@"
+		perf stat -e raw_syscalls:sys_enter,duration_time -t "$tids" -x, -o "$T/perf" -- "$@"
 		awk -F, '$3 ~ /raw_syscalls:sys_enter/ { n = $1 ~ /^[0-9]+$/ ? $1 : 0 }
 			$3 ~ /duration_time/ && $1 > 0 { d = $1 } END { if (d) print n, d }' "$T/perf" >"$T/sys"
 	else
@@ -178,7 +180,7 @@ counted() {
 # simulator's CPU ns per packet; with CMD (a counter printing "pps N"), PPS
 # is CMD's and it runs for SECS
 ours_measure() {
-	local dir=$1 a b t0 t0b t1 t1b ext= sys; shift
+	local dir=$1 a b t0 t0b t1 t1b ext='' sys; shift
 	# each snapshot's time: the middle of the few ms it takes
 	t0=$(date +%s.%N); a=$(ours_snap "$dir"); t0b=$(date +%s.%N)
 	if [ $# -gt 0 ]; then ext=$(counted "$@" | sed -n 's/^pps //p'); else counted sleep "$SECS"; fi
